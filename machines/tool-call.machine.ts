@@ -1,0 +1,326 @@
+/**
+ * # The invocation actor: one per tool call
+ *
+ * ## What this module provides
+ * The actor that runs one tool call for the batch machine: it calls the tool
+ * with an `AbortSignal`, enforces the call's timeout on XState's clock, checks
+ * that the result is JSON, and tells its parent how the call settled.
+ *
+ * ## Exports
+ * - `createToolCallLogic(execute, options)`: the actor logic, given a tool executor.
+ * - `toolCallChart`: the same states as a statechart definition, for diagrams.
+ * - `ToolCallInput`, `ToolCallSettledEvent`, `ToolExecutor`, `ToolCallSnapshot`.
+ *
+ * ## Implementation strategy
+ * A hand-written `ActorLogic`, not a machine. A child machine that invokes a
+ * promise costs two actors per call (see bench/RESULTS-core.md); this logic is
+ * one actor whose snapshot `value` walks the chart's states:
+ * `running` → `succeeded` | `failed` | `timedOut`.
+ * - The tool's settlement is relayed to the parent as `call.succeeded` or
+ *   `call.failed` (with the slot `index`) *before* the actor finishes, so the
+ *   parent can reap it in the same step and reuse its id for the next call.
+ * - The timeout is an event scheduled on the actor system's scheduler, so
+ *   `SimulatedClock` drives it in tests. On timeout the signal is aborted with
+ *   a `TimeoutError`; on stop (failFast, cancel) with an `AbortError`.
+ * - A settlement that arrives after the actor stopped or timed out is dropped.
+ *   Both fulfilment and rejection are always observed, so a late rejection is
+ *   never unhandled.
+ *
+ * ## Composition
+ * The batch machine references this logic as its `runTool` actor; tools come
+ * in through `toolBatchMachine.provide({ actors: { runTool } })`, usually from
+ * `createToolRouter(tools).runTool`. This file never imports tools.
+ *
+ * ## Testing strategy
+ * test/tool-call.machine.test.ts drives it alone and under a parent, with
+ * `SimulatedClock` for timeouts, and checks that every snapshot value change is
+ * an edge of `toolCallChart`.
+ */
+import {
+  setup,
+  type ActorLogic,
+  type ActorScope,
+  type AnyActorRef,
+  type ActorSystem,
+  type EventObject,
+  type Snapshot,
+} from 'xstate';
+import { ToolCallError } from '../src/errors.js';
+import type { FailureKind, ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
+import { describeNonJson } from './json-result.js';
+
+/** What the batch machine gives each invocation actor. */
+export interface ToolCallInput {
+  /** The call's slot in the batch. */
+  index: number;
+  call: ToolCall;
+  /** The batch's timeout; a tool's own timeout (from `timeoutFor`) wins. */
+  timeoutMs?: number | undefined;
+}
+
+/** Runs one call. May return a value or a promise, and may throw. */
+export type ToolExecutor = (call: ToolCall, context: { signal: AbortSignal; index: number }) => unknown;
+
+/** How an invocation actor tells its parent that its call settled. */
+export type ToolCallSettledEvent =
+  | { type: 'call.succeeded'; index: number; output: ToolOutput }
+  | { type: 'call.failed'; index: number; failure: ToolFailure };
+
+/** The chart states that the actor's snapshot `value` walks through. */
+export type ToolCallStateValue = 'running' | 'succeeded' | 'failed' | 'timedOut';
+
+/** The invocation actor's snapshot: XState's status plus the chart state. */
+export type ToolCallSnapshot = Snapshot<ToolCallSettledEvent> & {
+  value: ToolCallStateValue;
+  input: ToolCallInput;
+};
+
+/** Events the invocation actor handles internally. */
+export type ToolCallEvent =
+  | { type: 'tool.settled'; settlement: ToolCallSettledEvent }
+  | { type: 'call.timeout' };
+
+/** The invocation actor logic, as provided to the batch machine's `runTool` actor. */
+export type ToolCallLogic = ActorLogic<ToolCallSnapshot, ToolCallEvent, ToolCallInput, ActorSystem<any>, EventObject>;
+
+/** Options for `createToolCallLogic`. */
+export interface ToolCallLogicOptions {
+  /** A per-tool timeout in ms that overrides the batch's. Default: none. */
+  timeoutFor?: (call: ToolCall) => number | undefined;
+}
+
+const timeoutEventId = 'callTimeout';
+
+/** Builds a `ToolFailure` for one call. */
+export function toolFailure(
+  index: number,
+  call: ToolCall,
+  kind: FailureKind,
+  message: string,
+  error: unknown,
+): ToolFailure {
+  return { index, id: call.id, name: call.name, kind, message, error };
+}
+
+/** Maps whatever a tool threw or rejected with to a failure of the right kind. */
+export function failureFromError(index: number, call: ToolCall, error: unknown): ToolFailure {
+  if (ToolCallError.isInstance(error)) return toolFailure(index, call, error.kind, error.message, error);
+  const message =
+    error instanceof Error
+      ? error.message || error.name
+      : `the tool threw a non-Error value: ${describeThrown(error)}`;
+  return toolFailure(index, call, 'error', message, error);
+}
+
+function describeThrown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** Turns a tool's return value into the settlement the parent receives. */
+function settleWithResult(index: number, call: ToolCall, result: unknown): ToolCallSettledEvent {
+  const problem = describeNonJson(result);
+  if (problem === undefined) return { type: 'call.succeeded', index, output: { id: call.id, result } };
+  return {
+    type: 'call.failed',
+    index,
+    failure: toolFailure(index, call, 'invalidResult', `the tool's result is not JSON: ${problem}`, result),
+  };
+}
+
+function settleWithError(index: number, call: ToolCall, error: unknown): ToolCallSettledEvent {
+  return { type: 'call.failed', index, failure: failureFromError(index, call, error) };
+}
+
+type Scope = ActorScope<ToolCallSnapshot, ToolCallEvent>;
+
+/**
+ * Sends with a source, as XState's own promise actors do, so the inspection
+ * stream shows which invocation actor reported. `_relay` is not in XState's
+ * public types, hence the narrow cast.
+ */
+function relay(system: ActorSystem<any>, source: AnyActorRef, target: AnyActorRef, event: EventObject): void {
+  (system as unknown as { _relay(source: AnyActorRef, target: AnyActorRef, event: EventObject): void })._relay(
+    source,
+    target,
+    event,
+  );
+}
+
+/**
+ * Creates the invocation actor logic around a tool executor.
+ *
+ * @param execute - runs one call; gets the call, its index and an `AbortSignal`.
+ * @param options - `timeoutFor(call)` gives a tool's own timeout.
+ * @returns actor logic to provide as the batch machine's `runTool` actor.
+ * @example
+ * ```ts
+ * const runTool = createToolCallLogic(async (call) => ({ echoed: call.arguments }));
+ * const machine = toolBatchMachine.provide({ actors: { runTool } });
+ * ```
+ */
+export function createToolCallLogic(
+  execute: ToolExecutor,
+  options: ToolCallLogicOptions = {},
+): ToolCallLogic {
+  // Keyed by actor so that the logic object itself stays shareable and stateless.
+  const controllers = new WeakMap<AnyActorRef, AbortController>();
+  const { timeoutFor } = options;
+
+  /** Delivers a settlement: to the parent first (so it can reap us now), then to ourselves. */
+  const deliver = (scope: Scope, settlement: ToolCallSettledEvent): void => {
+    const { self, system } = scope;
+    if (self.getSnapshot().status !== 'active') return;
+    controllers.delete(self);
+    const parent = self._parent;
+    if (parent) relay(system, self, parent, settlement);
+    // The parent usually reaps (stops) this actor while handling the settlement.
+    if (self.getSnapshot().status === 'active') relay(system, self, self, { type: 'tool.settled', settlement } satisfies ToolCallEvent as EventObject);
+  };
+
+  return {
+    config: execute,
+    getInitialSnapshot: (_scope, input) => ({
+      status: 'active',
+      value: 'running',
+      input,
+      output: undefined,
+      error: undefined,
+    }),
+    start: (snapshot, scope) => {
+      if (snapshot.status !== 'active') return;
+      const { input } = snapshot;
+      const { index, call } = input;
+      const controller = new AbortController();
+      controllers.set(scope.self, controller);
+      const timeoutMs = timeoutFor?.(call) ?? input.timeoutMs;
+      if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+        scope.system.scheduler.schedule(scope.self, scope.self, { type: 'call.timeout' }, timeoutMs, timeoutEventId);
+      }
+      let result: unknown;
+      try {
+        result = execute(call, { signal: controller.signal, index });
+      } catch (error) {
+        deliver(scope as Scope, settleWithError(index, call, error));
+        return;
+      }
+      if (isPromiseLike(result)) {
+        result.then(
+          (value) => deliver(scope as Scope, settleWithResult(index, call, value)),
+          (error: unknown) => deliver(scope as Scope, settleWithError(index, call, error)),
+        );
+      } else {
+        deliver(scope as Scope, settleWithResult(index, call, result));
+      }
+    },
+    transition: (snapshot, event, scope) => {
+      if (snapshot.status !== 'active') return snapshot;
+      const { self, system } = scope;
+      const { index, call } = snapshot.input;
+      switch ((event as { type: string }).type) {
+        case 'tool.settled': {
+          const { settlement } = event as Extract<ToolCallEvent, { type: 'tool.settled' }>;
+          system.scheduler.cancel(self, timeoutEventId);
+          return {
+            ...snapshot,
+            status: 'done',
+            value: settlement.type === 'call.succeeded' ? 'succeeded' : 'failed',
+            output: settlement,
+          };
+        }
+        case 'call.timeout': {
+          const ms = timeoutFor?.(call) ?? snapshot.input.timeoutMs;
+          const message = `the tool did not settle within ${ms} ms`;
+          const reason = new DOMException(message, 'TimeoutError');
+          controllers.get(self)?.abort(reason);
+          controllers.delete(self);
+          const settlement: ToolCallSettledEvent = {
+            type: 'call.failed',
+            index,
+            failure: toolFailure(index, call, 'timeout', message, reason),
+          };
+          const parent = self._parent;
+          // Deferred: the parent may reap this actor, which must not happen mid-transition.
+          if (parent) scope.defer(() => relay(system, self, parent, settlement));
+          return { ...snapshot, status: 'done', value: 'timedOut', output: settlement };
+        }
+        case 'xstate.stop': {
+          system.scheduler.cancel(self, timeoutEventId);
+          controllers.get(self)?.abort(new DOMException('The tool call was aborted', 'AbortError'));
+          controllers.delete(self);
+          return { ...snapshot, status: 'stopped' };
+        }
+        default:
+          return snapshot;
+      }
+    },
+    getPersistedSnapshot: (snapshot) => snapshot,
+    restoreSnapshot: (snapshot) => snapshot as ToolCallSnapshot,
+  };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * The invocation actor's states as a statechart, for diagrams and for checking
+ * that `createToolCallLogic` only takes these edges. It is not run.
+ *
+ * @example
+ * ```ts
+ * import { toDirectedGraph } from '@xstate/graph';
+ * const graph = toDirectedGraph(toolCallChart);
+ * ```
+ */
+export const toolCallChart = setup({
+  types: {
+    input: {} as ToolCallInput,
+    context: {} as { timeoutMs: number | undefined },
+    events: {} as ToolCallEvent | { type: 'tool.resolved' } | { type: 'tool.rejected' } | { type: 'tool.resultNotJson' },
+  },
+  delays: {
+    callTimeout: ({ context }) => context.timeoutMs ?? Infinity,
+  },
+  actions: {
+    runToolWithSignal: () => {},
+    notifyParent: () => {},
+    abortSignalWithTimeoutError: () => {},
+  },
+}).createMachine({
+  id: 'toolCall',
+  initial: 'running',
+  context: ({ input }) => ({ timeoutMs: input.timeoutMs }),
+  states: {
+    running: {
+      description: 'Runs the tool with an AbortSignal; the timeout runs on the actor system clock.',
+      entry: 'runToolWithSignal',
+      on: {
+        'tool.resolved': { target: 'succeeded', actions: 'notifyParent' },
+        'tool.resultNotJson': { target: 'failed', actions: 'notifyParent' },
+        'tool.rejected': { target: 'failed', actions: 'notifyParent' },
+      },
+      after: {
+        callTimeout: { target: 'timedOut', actions: ['abortSignalWithTimeoutError', 'notifyParent'] },
+      },
+    },
+    succeeded: { type: 'final', description: 'The tool returned a JSON value; the parent got call.succeeded.' },
+    failed: {
+      type: 'final',
+      description: 'The tool threw, rejected, or returned a value that is not JSON; the parent got call.failed.',
+    },
+    timedOut: {
+      type: 'final',
+      description: 'The timeout fired first: the signal is aborted with a TimeoutError; the parent got call.failed.',
+    },
+  },
+});

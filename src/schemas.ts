@@ -1,0 +1,81 @@
+/**
+ * Data shapes shared by the machines and the runtime API.
+ *
+ * The zod schemas are the single definition of each shape; the TypeScript
+ * types are inferred from them so the two can never drift apart.
+ */
+import { z } from 'zod';
+
+/**
+ * One tool call as the model asked for it.
+ *
+ * @example
+ * ```ts
+ * const call: ToolCall = { id: 'call_1', name: 'add', arguments: { a: 1, b: 2 } };
+ * ```
+ */
+export const toolCallSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  arguments: z.unknown(),
+});
+export type ToolCall = z.infer<typeof toolCallSchema>;
+
+/** The result of one successful call, keyed by the call's id. */
+export interface ToolOutput {
+  id: string;
+  result: unknown;
+}
+
+/** Every way a single call can fail. Defined once, as data. */
+export const failureKinds = [
+  'error',
+  'timeout',
+  'unknownTool',
+  'invalidArguments',
+  'invalidResult',
+  'aborted',
+] as const;
+export type FailureKind = (typeof failureKinds)[number];
+
+/** Why one call failed, and where it sat in the batch. */
+export interface ToolFailure {
+  index: number;
+  id: string;
+  name: string;
+  kind: FailureKind;
+  message: string;
+  error: unknown;
+}
+
+/**
+ * The join policies, defined once, as data.
+ * - `joinAll`: run everything; fail at the end if anything failed.
+ * - `failFast`: the first failure in time ends the batch and aborts the rest.
+ * - `settleAll`: run everything; always succeed with a per-call result.
+ */
+export const joinPolicies = ['joinAll', 'failFast', 'settleAll'] as const;
+export type JoinPolicy = (typeof joinPolicies)[number];
+
+/** One call's outcome under `settleAll`. */
+export type SettledResult = { ok: true; output: ToolOutput } | { ok: false; failure: ToolFailure };
+
+/** Options shared by the batch machine, `runToolBatch` and the step layer. */
+export interface BatchOptions {
+  /** Most calls running at once. Type: integer ≥ 1 or `Infinity`. Default: `Infinity`. */
+  concurrency?: number;
+  /** How failures end the batch. Default: `'failFast'`. */
+  policy?: JoinPolicy;
+  /** Per-call timeout in ms (a tool's own `timeoutMs` wins). Type: number > 0 or `Infinity`. Default: none. */
+  timeoutMs?: number;
+  /** Most calls running at once per tool name. Default: `{}` (no per-tool limit). */
+  perToolConcurrency?: Record<string, number>;
+}
+
+/** `BatchOptions` with every default filled in. */
+export interface ResolvedBatchOptions {
+  concurrency: number;
+  policy: JoinPolicy;
+  timeoutMs: number | undefined;
+  perToolConcurrency: Record<string, number>;
+}
