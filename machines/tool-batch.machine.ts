@@ -13,8 +13,8 @@
  *   `ToolBatchOutput`, `Slot`, `SlotStatus`
  *
  * ## Implementation strategy
- * - `scheduling` is an eventless step: while `hasFreeSlot`, `admitNext` spawns
- *   the next call's invocation actor. A completion goes back to `scheduling`,
+ * - `scheduling` is an eventless step: when `hasFreeSlot`, `admitQueued` spawns
+ *   invocation actors for queued calls, in index order, until no slot is free. A completion goes back to `scheduling`,
  *   so a freed slot is refilled in the same macrostep (work-conserving).
  * - Completions are the events `call.succeeded` / `call.failed` with an
  *   `index`; they fill `slots[index]`, so order never depends on timing.
@@ -236,24 +236,24 @@ export const toolBatchMachine = setup({
     isSettleAll: ({ context }) => context.policy === 'settleAll',
   },
   actions: {
-    admitNext: enqueueActions(({ context, enqueue, self }) => {
-      const queue = nextQueue(context)!;
-      const index = queue.indices[queue.head++]!;
-      queue.running++;
-      const lane = context.freeLanes.length > 0 ? context.freeLanes.pop()! : context.laneCount;
-      const slot = context.slots[index]!;
-      const call = context.calls[index]!;
+    admitQueued: enqueueActions(({ context, enqueue, self }) => {
       const at = clockNow(self.system);
-      // In place: copying the slots per admission would make a batch O(K²).
-      slot.status = 'running';
-      slot.lane = lane;
-      slot.startedAt = at;
-      enqueue.assign({
-        running: context.running + 1,
-        laneCount: Math.max(context.laneCount, lane + 1),
-      });
-      enqueue.spawnChild('runTool', { id: laneId(lane), input: { index, call, timeoutMs: context.timeoutMs } });
-      enqueue.emit({ type: 'call.started', index, id: call.id, name: call.name, at });
+      let { running, laneCount } = context;
+      for (let queue = nextQueue(context); queue !== undefined && running < context.concurrency; queue = nextQueue(context)) {
+        const index = queue.indices[queue.head++]!;
+        queue.running++;
+        running++;
+        const lane = context.freeLanes.length > 0 ? context.freeLanes.pop()! : laneCount++;
+        const slot = context.slots[index]!;
+        const call = context.calls[index]!;
+        // In place: copying the slots per admission would make a batch O(K²).
+        slot.status = 'running';
+        slot.lane = lane;
+        slot.startedAt = at;
+        enqueue.spawnChild('runTool', { id: laneId(lane), input: { index, call, timeoutMs: context.timeoutMs } });
+        enqueue.emit({ type: 'call.started', index, id: call.id, name: call.name, at });
+      }
+      enqueue.assign({ running, laneCount });
     }),
     reapChild: stopChild(({ context, event }) => {
       assertEvent(event, ['call.succeeded', 'call.failed']);
@@ -348,7 +348,7 @@ export const toolBatchMachine = setup({
       always: [
         { guard: and(['isJoinAll', 'allSettled', 'hasFailures']), target: 'failed' },
         { guard: 'allSettled', target: 'succeeded' },
-        { guard: 'hasFreeSlot', actions: 'admitNext' },
+        { guard: 'hasFreeSlot', target: 'running', actions: 'admitQueued' },
         { target: 'running' },
       ],
     },

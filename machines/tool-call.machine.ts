@@ -58,8 +58,16 @@ export interface ToolCallInput {
   timeoutMs?: number | undefined;
 }
 
+/** What a tool executor gets with each call. `signal` is made on first read. */
+export interface ToolRunContext {
+  index: number;
+  call: ToolCall;
+  /** Aborted on timeout (`TimeoutError`) and on stop: failFast or cancel (`AbortError`). */
+  readonly signal: AbortSignal;
+}
+
 /** Runs one call. May return a value or a promise, and may throw. */
-export type ToolExecutor = (call: ToolCall, context: { signal: AbortSignal; index: number }) => unknown;
+export type ToolExecutor = (call: ToolCall, context: ToolRunContext) => unknown;
 
 /** How an invocation actor tells its parent that its call settled. */
 export type ToolCallSettledEvent =
@@ -90,6 +98,8 @@ export interface ToolCallLogicOptions {
 }
 
 const timeoutEventId = 'callTimeout';
+
+const stopReason = (): DOMException => new DOMException('The tool call was aborted', 'AbortError');
 
 /** Builds a `ToolFailure` for one call. */
 export function toolFailure(
@@ -170,6 +180,17 @@ export function createToolCallLogic(
 ): ToolCallLogic {
   // Keyed by actor so that the logic object itself stays shareable and stateless.
   const controllers = new WeakMap<AnyActorRef, AbortController>();
+  const timed = new WeakSet<AnyActorRef>();
+  const cancelTimeout = (self: AnyActorRef, system: ActorSystem<any>): void => {
+    if (timed.delete(self)) system.scheduler.cancel(self, timeoutEventId);
+  };
+  /** Aborts the tool's signal, if the tool ever read it. The reason is made only then: a DOMException is costly. */
+  const abort = (self: AnyActorRef, reason: () => unknown): void => {
+    const controller = controllers.get(self);
+    if (controller === undefined) return;
+    controllers.delete(self);
+    controller.abort(reason());
+  };
   const { timeoutFor } = options;
 
   /** Delivers a settlement: to the parent first (so it can reap us now), then to ourselves. */
@@ -196,15 +217,31 @@ export function createToolCallLogic(
       if (snapshot.status !== 'active') return;
       const { input } = snapshot;
       const { index, call } = input;
-      const controller = new AbortController();
-      controllers.set(scope.self, controller);
+      const { self } = scope;
       const timeoutMs = timeoutFor?.(call) ?? input.timeoutMs;
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
-        scope.system.scheduler.schedule(scope.self, scope.self, { type: 'call.timeout' }, timeoutMs, timeoutEventId);
+        timed.add(self);
+        scope.system.scheduler.schedule(self, self, { type: 'call.timeout' }, timeoutMs, timeoutEventId);
       }
+      // The controller is made when the tool first reads `signal`: most tools never do,
+      // and an AbortController per call was a measurable share of the overhead.
+      const runContext = {
+        index,
+        call,
+        get signal(): AbortSignal {
+          let controller = controllers.get(self);
+          if (controller === undefined) {
+            controller = new AbortController();
+            const now = self.getSnapshot();
+            if (now.status === 'active') controllers.set(self, controller);
+            else controller.abort(now.status === 'done' && now.value === 'timedOut' ? now.output?.type === 'call.failed' && now.output.failure.error : stopReason());
+          }
+          return controller.signal;
+        },
+      };
       let result: unknown;
       try {
-        result = execute(call, { signal: controller.signal, index });
+        result = execute(call, runContext);
       } catch (error) {
         deliver(scope as Scope, settleWithError(index, call, error));
         return;
@@ -225,7 +262,7 @@ export function createToolCallLogic(
       switch ((event as { type: string }).type) {
         case 'tool.settled': {
           const { settlement } = event as Extract<ToolCallEvent, { type: 'tool.settled' }>;
-          system.scheduler.cancel(self, timeoutEventId);
+          cancelTimeout(self, system);
           return {
             ...snapshot,
             status: 'done',
@@ -237,8 +274,8 @@ export function createToolCallLogic(
           const ms = timeoutFor?.(call) ?? snapshot.input.timeoutMs;
           const message = `the tool did not settle within ${ms} ms`;
           const reason = new DOMException(message, 'TimeoutError');
-          controllers.get(self)?.abort(reason);
-          controllers.delete(self);
+          timed.delete(self);
+          abort(self, () => reason);
           const settlement: ToolCallSettledEvent = {
             type: 'call.failed',
             index,
@@ -250,9 +287,8 @@ export function createToolCallLogic(
           return { ...snapshot, status: 'done', value: 'timedOut', output: settlement };
         }
         case 'xstate.stop': {
-          system.scheduler.cancel(self, timeoutEventId);
-          controllers.get(self)?.abort(new DOMException('The tool call was aborted', 'AbortError'));
-          controllers.delete(self);
+          cancelTimeout(self, system);
+          abort(self, stopReason);
           return { ...snapshot, status: 'stopped' };
         }
         default:

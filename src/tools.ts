@@ -115,7 +115,7 @@ export function createToolRouter(tools: readonly AnyTool[]): ToolRouter {
     byName.set(tool.name, tool);
   }
 
-  const execute: ToolExecutor = (call, { signal }) => {
+  const execute: ToolExecutor = (call, context) => {
     const tool = byName.get(call.name) as Tool<z.ZodType, unknown> | undefined;
     if (tool === undefined) {
       const known = [...byName.keys()].map((name) => `"${name}"`).join(', ') || 'none';
@@ -129,7 +129,8 @@ export function createToolRouter(tools: readonly AnyTool[]): ToolRouter {
         { details: parsed.error.issues, cause: parsed.error },
       );
     }
-    return tool.execute(parsed.data, { signal, call });
+    // The run context is passed on as is, so that its signal stays lazy.
+    return tool.execute(parsed.data, context);
   };
 
   let specs: FunctionToolSpec[] | undefined;
