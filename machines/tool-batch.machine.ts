@@ -43,7 +43,7 @@
  * test/tool-batch.machine.test.ts drives the machine with deferred tools and
  * `SimulatedClock` and asserts exact peaks, orders and failure kinds.
  */
-import { and, assertEvent, assign, emit, enqueueActions, setup, stopChild, type ActorSystem } from 'xstate';
+import { and, assertEvent, assign, emit, enqueueActions, setup, stopChild, type ActorSystem, type ActorSystemInfo } from 'xstate';
 import { ToolCallError } from '../src/errors.js';
 import { resolveBatchOptions, assertToolCalls } from '../src/options.js';
 import type { BatchOptions, JoinPolicy, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
@@ -135,7 +135,7 @@ export function laneId(lane: number): string {
   return `lane-${lane}`;
 }
 
-function clockNow(system: ActorSystem<any>): number {
+function clockNow(system: ActorSystem<ActorSystemInfo>): number {
   const clock = system._clock as { now?: () => number };
   return typeof clock.now === 'function' ? clock.now() : 0;
 }

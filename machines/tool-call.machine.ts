@@ -42,6 +42,7 @@ import {
   type ActorScope,
   type AnyActorRef,
   type ActorSystem,
+  type ActorSystemInfo,
   type EventObject,
   type Snapshot,
 } from 'xstate';
@@ -89,7 +90,7 @@ export type ToolCallEvent =
   | { type: 'call.timeout' };
 
 /** The invocation actor logic, as provided to the batch machine's `runTool` actor. */
-export type ToolCallLogic = ActorLogic<ToolCallSnapshot, ToolCallEvent, ToolCallInput, ActorSystem<any>, EventObject>;
+export type ToolCallLogic = ActorLogic<ToolCallSnapshot, ToolCallEvent, ToolCallInput, ActorSystem<ActorSystemInfo>, EventObject>;
 
 /** Options for `createToolCallLogic`. */
 export interface ToolCallLogicOptions {
@@ -154,7 +155,7 @@ type Scope = ActorScope<ToolCallSnapshot, ToolCallEvent>;
  * stream shows which invocation actor reported. `_relay` is not in XState's
  * public types, hence the narrow cast.
  */
-function relay(system: ActorSystem<any>, source: AnyActorRef, target: AnyActorRef, event: EventObject): void {
+function relay(system: ActorSystem<ActorSystemInfo>, source: AnyActorRef, target: AnyActorRef, event: EventObject): void {
   (system as unknown as { _relay(source: AnyActorRef, target: AnyActorRef, event: EventObject): void })._relay(
     source,
     target,
@@ -181,7 +182,7 @@ export function createToolCallLogic(
   // Keyed by actor so that the logic object itself stays shareable and stateless.
   const controllers = new WeakMap<AnyActorRef, AbortController>();
   const timed = new WeakSet<AnyActorRef>();
-  const cancelTimeout = (self: AnyActorRef, system: ActorSystem<any>): void => {
+  const cancelTimeout = (self: AnyActorRef, system: ActorSystem<ActorSystemInfo>): void => {
     if (timed.delete(self)) system.scheduler.cancel(self, timeoutEventId);
   };
   /** Aborts the tool's signal, if the tool ever read it. The reason is made only then: a DOMException is costly. */
