@@ -244,7 +244,7 @@ export function createToolCallLogic(
       try {
         result = execute(call, runContext);
       } catch (error) {
-        deliver(scope as Scope, settleWithError(index, call, error));
+        queueMicrotask(() => deliver(scope as Scope, settleWithError(index, call, error)));
         return;
       }
       if (isPromiseLike(result)) {
@@ -253,7 +253,10 @@ export function createToolCallLogic(
           (error: unknown) => deliver(scope as Scope, settleWithError(index, call, error)),
         );
       } else {
-        deliver(scope as Scope, settleWithResult(index, call, result));
+        // A synchronous result is delivered a microtask later, as a resolved promise would be:
+        // `start` runs while the parent is still in its step, and a settlement queued then
+        // would reach the parent after this actor had already finished, costing a second event.
+        queueMicrotask(() => deliver(scope as Scope, settleWithResult(index, call, result)));
       }
     },
     transition: (snapshot, event, scope) => {
