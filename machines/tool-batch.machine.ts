@@ -183,6 +183,20 @@ function release(context: ToolBatchContext, slot: Slot): void {
   context.freeLanes.push(slot.lane!);
 }
 
+/** Records a completion in its slot, in place, and frees the slot's lane and queue place. */
+function settleSlot(context: ToolBatchContext, event: ToolCallSettledEvent, at: number): void {
+  const slot = context.slots[event.index]!;
+  if (event.type === 'call.succeeded') {
+    slot.status = 'succeeded';
+    slot.output = event.output;
+  } else {
+    slot.status = 'failed';
+    slot.failure = event.failure;
+  }
+  slot.settledAt = at;
+  release(context, slot);
+}
+
 function buildOutput(context: ToolBatchContext): ToolBatchOutput {
   const outputs = context.slots.map((slot) => slot.output);
   if (context.cancelled) return { status: 'cancelled', outputs };
@@ -261,20 +275,12 @@ export const toolBatchMachine = setup({
     }),
     fillSlot: assign(({ context, event, self }) => {
       assertEvent(event, 'call.succeeded');
-      const slot = context.slots[event.index]!;
-      slot.status = 'succeeded';
-      slot.output = event.output;
-      slot.settledAt = clockNow(self.system);
-      release(context, slot);
+      settleSlot(context, event, clockNow(self.system));
       return { running: context.running - 1, settled: context.settled + 1 };
     }),
     recordFailure: assign(({ context, event, self }) => {
       assertEvent(event, 'call.failed');
-      const slot = context.slots[event.index]!;
-      slot.status = 'failed';
-      slot.failure = event.failure;
-      slot.settledAt = clockNow(self.system);
-      release(context, slot);
+      settleSlot(context, event, clockNow(self.system));
       return {
         running: context.running - 1,
         settled: context.settled + 1,
