@@ -136,8 +136,9 @@ export function laneId(lane: number): string {
 }
 
 function clockNow(system: ActorSystem<ActorSystemInfo>): number {
-  const clock = system._clock as { now?: () => number };
-  return typeof clock.now === 'function' ? clock.now() : 0;
+  // Optional chaining: graph traversal and hand-made actor scopes may carry a bare system.
+  const clock = system._clock as { now?: () => number } | undefined;
+  return typeof clock?.now === 'function' ? clock.now() : 0;
 }
 
 function buildQueues(calls: ToolCall[], perTool: Record<string, number>): { queues: AdmissionQueue[]; slots: Slot[] } {
