@@ -78,6 +78,13 @@ export function renderChart(results: Results): string {
     parts.push(`<text x="${lx + 38}" y="${ly}" dy="4" font-size="13"${info.ours ? ' font-weight="bold"' : ''}>${esc(info.label)}</text>`);
   });
 
+  const stopped = results.overhead.some((o) => o.skipped.length > 0);
+  if (stopped) {
+    parts.push(
+      `<text x="${panel.left}" y="${legendTop + Math.ceil(present.length / 3) * 24 + 12}" font-size="12" fill="#555">A line that stops short: the next K did not fit in that system's time budget (see RESULTS.md).</text>`,
+    );
+  }
+
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">
 <rect width="100%" height="100%" fill="#fafafa"/>
 ${parts.join('\n')}
