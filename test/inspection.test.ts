@@ -1,6 +1,11 @@
 import { SimulatedClock, type AnyActorRef, type InspectionEvent } from 'xstate';
+import { createServer, type AddressInfo } from 'node:net';
+import { createWebSocketInspector, createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
+import { createInspectorServer } from '@statelyai/inspect/server';
+import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { runToolBatch } from '../src/run-tool-batch.js';
+import { defineTool } from '../src/tools.js';
 import { callsFor, controlledTool, flush } from './helpers/controlled-tool.js';
 
 type ActorEvent = Extract<InspectionEvent, { type: '@xstate.actor' }>;
@@ -82,3 +87,53 @@ describe('inspection of runToolBatch', () => {
     expect(calls.map((event) => event.event.type)).toEqual(['call.failed']);
   });
 });
+
+describe('the Stately inspector over a WebSocket (README, "Inspecting a run")', () => {
+  it('relays a run through createInspectorServer to a receiver', async () => {
+    const port = await freePort();
+    const server = createInspectorServer({ port, autoOpen: false });
+    const inspector = createWebSocketInspector({ url: `ws://127.0.0.1:${port}` });
+    try {
+      const add = defineTool({
+        name: 'add',
+        description: 'Adds two numbers',
+        parameters: z.object({ a: z.number(), b: z.number() }),
+        execute: ({ a, b }) => a + b,
+      });
+      const calls = [
+        { id: 'c0', name: 'add', arguments: { a: 1, b: 2 } },
+        { id: 'c1', name: 'add', arguments: { a: 3, b: 4 } },
+      ];
+      expect(await runToolBatch(calls, { tools: [add], inspect: inspector.inspect })).toEqual([
+        { id: 'c0', result: 3 },
+        { id: 'c1', result: 7 },
+      ]);
+      // The server replays what it relayed to every page that connects, as the inspector page does.
+      const received: StatelyInspectionEvent[] = [];
+      const receiver = createWebSocketReceiver({ server: `ws://127.0.0.1:${port}` });
+      receiver.subscribe((event) => received.push(event));
+      await until(() => received.filter((event) => event.type === '@xstate.event' && event.event.type === 'call.succeeded').length === 2);
+      const actors = received.filter((event) => event.type === '@xstate.actor');
+      expect(actors).toHaveLength(3); // the batch and its two invocation actors
+    } finally {
+      inspector.stop();
+      server.stop();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
