@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --profile`: profiles runToolBatch at K=10,000, N=16 with
+ * `npm run bench -- --profile[=N,K]`: profiles runToolBatch (default K=10,000, N=16; N may be `inf`) with
  * `node --cpu-prof` and summarises where the time goes, by function (self
  * time) and by package.
  */
@@ -10,7 +10,7 @@ import type { ChildRequest, ChildResponse } from './protocol.js';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   hitCount?: number;
 }
 
@@ -18,16 +18,23 @@ function where(url: string): string {
   if (url === '') return '(native / GC / idle)';
   if (url.startsWith('node:')) return 'node internals';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1]!;
+  if (pkg) return `${pkg[1]!}/${url.slice(url.lastIndexOf('/') + 1)}`;
   const local = /\/(src|machines|bench)\/[^/]+$/.exec(url);
   return local ? `ours: ${local[0].slice(1)}` : url;
 }
 
-export async function profileOurs(runChild: (request: ChildRequest, nodeFlags: string[]) => Promise<ChildResponse>): Promise<string> {
+/**
+ * Profiles runToolBatch at `concurrency` (`null`: no limit) and `k` calls.
+ */
+export async function profileOurs(
+  runChild: (request: ChildRequest, nodeFlags: string[]) => Promise<ChildResponse>,
+  concurrency: number | null = 16,
+  k = 10_000,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
   try {
     const response = await runChild(
-      { system: 'run-tool-batch', figure: 'overhead', concurrency: 16, ks: [10_000], runs: 5, warmEachK: true, budgetSeconds: 120 },
+      { system: 'run-tool-batch', figure: 'overhead', concurrency, ks: [k], runs: 5, warmEachK: true, budgetSeconds: 120 },
       ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'],
     );
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
@@ -39,10 +46,11 @@ export async function profileOurs(runChild: (request: ChildRequest, nodeFlags: s
     for (const node of profile.nodes) {
       const hits = node.hitCount ?? 0;
       if (hits === 0) continue;
-      const { functionName, url, lineNumber } = node.callFrame;
-      const key = `${functionName || '(anonymous)'}  ${where(url)}${url ? `:${lineNumber + 1}` : ''}`;
+      const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+      const key = `${functionName || '(anonymous)'}  ${where(url)}${url ? `:${lineNumber + 1}:${columnNumber + 1}` : ''}`;
       byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
-      byPackage.set(where(url), (byPackage.get(where(url)) ?? 0) + hits);
+      const pkg = where(url).replace(/\/[^/]*\.m?js$/, '');
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
     }
     const top = (map: Map<string, number>, n: number): string =>
       [...map]
@@ -52,7 +60,7 @@ export async function profileOurs(runChild: (request: ChildRequest, nodeFlags: s
         .join('\n');
     const point = response.figure === 'overhead' ? response.points[0] : undefined;
     return [
-      `runToolBatch, K=10,000, N=16, no-op tool: ${point ? `${point.median.toFixed(1)} µs/call under the profiler` : ''}; whole process, including imports and warm-up.`,
+      `runToolBatch, K=${k.toLocaleString('en-US')}, N=${concurrency ?? '∞'}, no-op tool: ${point ? `${point.median.toFixed(1)} µs/call under the profiler` : ''}; whole process, including imports and warm-up.`,
       '',
       '| self time | by package |',
       '|---|---|',

@@ -8,8 +8,8 @@
  * - `--quick`: K ≤ 10,000, N=16 only for the systems with a limit, 3 runs,
  *   and one process per system for all its figures (memory first); well
  *   under a minute. Prints only.
- * - `--profile`: profiles ours (`node --cpu-prof`) at K=10,000, N=16 and
- *   prints the top functions.
+ * - `--profile[=N,K]`: profiles ours (`node --cpu-prof`), by default at
+ *   K=10,000, N=16 (`--profile=inf,1000` for no limit), and prints the top functions.
  * - `--render`: rewrites RESULTS.md and overhead.svg from bench/results.json
  *   (the raw numbers of the last full run), measuring nothing.
  */
@@ -63,8 +63,11 @@ function runChild(requests: ChildRequest[], nodeFlags: string[] = [], timeoutMs 
 const fmtN = (n: number | null): string => (n === null ? '∞' : String(n));
 
 async function main(): Promise<void> {
-  if (args.has('--profile')) {
-    console.log(await profileOurs(async (request, flags) => (await runChild([request], flags))[0]!));
+  const profile = process.argv.find((arg) => arg === '--profile' || arg.startsWith('--profile='));
+  if (profile !== undefined) {
+    const [n = '16', k = '10000'] = profile.slice('--profile='.length).split(',').filter(Boolean);
+    const concurrency = n === 'inf' || n === '∞' ? null : Number(n);
+    console.log(await profileOurs(async (request, flags) => (await runChild([request], flags))[0]!, concurrency, Number(k)));
     return;
   }
   if (args.has('--render')) {

@@ -3,7 +3,11 @@
  * tool, at most `concurrency` at once, results in input order.
  */
 
-/** A tool's body: gets the call's index (its only argument) and an abort signal when the system gives one. */
+/**
+ * A tool's body: gets the call's index (its only argument) and an abort
+ * signal when the system gives one. A body declared with one parameter does
+ * not read the signal, and the adapters then do not ask for one.
+ */
 export type ToolBody = (i: number, signal?: AbortSignal) => Promise<number>;
 
 /** One measurement's job. */

@@ -30,7 +30,9 @@ export const pQueueSystem: System = {
 export const effectSystem: System = {
   prepare: ({ k, concurrency, body }) => {
     const input = indices(k);
-    const program = Effect.forEach(input, (i) => Effect.tryPromise((signal) => body(i, signal)), {
+    // Only a body that takes a signal gets one (Effect then creates an AbortController per call).
+    const run = body.length > 1 ? (i: number) => Effect.tryPromise((signal) => body(i, signal)) : (i: number) => Effect.tryPromise(() => body(i));
+    const program = Effect.forEach(input, run, {
       concurrency: concurrency === Infinity ? 'unbounded' : concurrency,
     });
     return { run: () => timed(() => Effect.runPromise(program)) };

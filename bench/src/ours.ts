@@ -13,7 +13,8 @@ function routerFor(body: ToolBody) {
     name: 'noop',
     description: 'Resolves with its index',
     parameters: z.object({ i: z.number() }),
-    execute: ({ i }, { signal }) => body(i, signal),
+    // Only a body that takes a signal reads it: the invocation actor creates its AbortController lazily.
+    execute: ({ i }, context) => (body.length > 1 ? body(i, context.signal) : body(i)),
   });
   return createToolRouter([tool]);
 }
