@@ -1,0 +1,241 @@
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import type { ToolBatchEmitted } from '../machines/tool-batch.machine.js';
+import { ToolBatchError } from '../src/errors.js';
+import { runToolBatch } from '../src/run-tool-batch.js';
+import { joinPolicies, type SettledResult, type ToolCall, type ToolOutput } from '../src/schemas.js';
+import { defineTool } from '../src/tools.js';
+import { simulateBatch, type SimulationPlan } from './helpers/batch-simulation.js';
+
+/** Cases per property; together at least 1,000 in the default run. */
+const modelRuns = 700;
+const makespanRuns = 300;
+
+interface Plan extends SimulationPlan {
+  /** Per call: whether the tool stops when its signal aborts (else it settles late). */
+  honorsAbort: boolean[];
+}
+
+const abortedMessage = 'aborted before it settled: the batch ended';
+
+const planArbitrary: fc.Arbitrary<Plan> = fc
+  .record({
+    count: fc.integer({ min: 0, max: 200 }),
+    concurrency: fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constant(Infinity)),
+    policy: fc.constantFrom(...joinPolicies),
+    // Odd timeouts and even latencies: a call never times out at the instant its tool settles.
+    timeoutMs: fc.option(fc.integer({ min: 0, max: 20 }).map((t) => 2 * t + 1), { nil: undefined, freq: 2 }),
+    cancelAt: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(undefined) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max: 400 }) },
+    ),
+    failurePercent: fc.constantFrom(0, 5, 30),
+  })
+  .chain(({ count, failurePercent, ...rest }) =>
+    fc.record({
+      latency: fc.array(fc.integer({ min: 1, max: 20 }).map((l) => 2 * l), { minLength: count, maxLength: count }),
+      fails: fc.array(fc.nat(99).map((p) => p < failurePercent), { minLength: count, maxLength: count }),
+      honorsAbort: fc.array(fc.boolean(), { minLength: count, maxLength: count }),
+      concurrency: fc.constant(rest.concurrency),
+      policy: fc.constant(rest.policy),
+      timeoutMs: fc.constant(rest.timeoutMs),
+      cancelAt: fc.constant(rest.cancelAt),
+    }),
+  );
+
+function callsOf(count: number): ToolCall[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `c${i}`, name: 'work', arguments: { i } }));
+}
+
+interface Observed {
+  settled: { ok: true; value: ToolOutput[] | SettledResult[] } | { ok: false; error: unknown };
+  /** Fake time from the call to runToolBatch until its promise settled. */
+  elapsed: number;
+  events: ToolBatchEmitted[];
+  signals: Array<AbortSignal | undefined>;
+  reason: Error;
+}
+
+/** Runs a plan through runToolBatch under fake timers and runs the clock until nothing is left. */
+async function runPlan(plan: Plan): Promise<Observed> {
+  const signals: Array<AbortSignal | undefined> = [];
+  const tool = defineTool({
+    name: 'work',
+    description: 'sleeps, then resolves or rejects as planned',
+    parameters: z.object({ i: z.number().int() }),
+    execute: ({ i }, { signal }) =>
+      new Promise<string>((resolve, reject) => {
+        signals[i] = signal;
+        const timer = setTimeout(() => (plan.fails[i] ? reject(new Error(`e${i}`)) : resolve(`r${i}`)), plan.latency[i]);
+        if (plan.honorsAbort[i]) {
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          });
+        }
+      }),
+  });
+  const reason = new Error('cancelled by the caller');
+  const controller = new AbortController();
+  if (plan.cancelAt !== undefined) setTimeout(() => controller.abort(reason), plan.cancelAt);
+  const events: ToolBatchEmitted[] = [];
+  const start = Date.now();
+  let elapsed = -1;
+  const promise = runToolBatch(callsOf(plan.latency.length), {
+    tools: [tool],
+    concurrency: plan.concurrency,
+    policy: plan.policy,
+    ...(plan.timeoutMs === undefined ? {} : { timeoutMs: plan.timeoutMs }),
+    signal: controller.signal,
+    onEvent: (event) => events.push(event),
+  }).then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  void promise.then(() => (elapsed = Date.now() - start));
+  await vi.runAllTimersAsync();
+  const settled = await promise;
+  return { settled, elapsed, events, signals, reason };
+}
+
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+
+beforeAll(() => process.on('unhandledRejection', onUnhandled));
+afterAll(() => process.off('unhandledRejection', onUnhandled));
+beforeEach(() => {
+  // setImmediate stays real: runAllTimersAsync and the promise flushes need it.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+});
+afterEach(async () => {
+  vi.useRealTimers();
+  // Let Node report any rejection nobody handled before the guard is read.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(unhandled).toEqual([]);
+});
+
+function failureText(index: number, kind: string, plan: Plan): [number, string, string] {
+  const message = kind === 'timeout' ? `the tool did not settle within ${plan.timeoutMs} ms` : kind === 'aborted' ? abortedMessage : `e${index}`;
+  return [index, kind, message];
+}
+
+describe('runToolBatch properties', () => {
+  it(`matches the reference model on random batches, limits, latencies, failures, timeouts and cancels (${modelRuns} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(planArbitrary, async (plan) => {
+        const model = simulateBatch(plan);
+        const { settled, elapsed, events, signals, reason } = await runPlan(plan);
+        const count = plan.latency.length;
+
+        // The promise: value, ToolBatchError or signal.reason, exactly as the model says.
+        const outputs = model.outcome.map((o, i) => (o === 'ok' ? { id: `c${i}`, result: `r${i}` } : undefined));
+        if (model.status === 'cancelled') {
+          expect(settled).toEqual({ ok: false, error: reason });
+          expect((settled as { error: unknown }).error).toBe(reason);
+        } else if (model.status === 'succeeded' && plan.policy === 'settleAll') {
+          expect(settled.ok).toBe(true);
+          const results = (settled as { value: SettledResult[] }).value;
+          expect(results.map((r) => (r.ok ? r.output : failureText(r.failure.index, r.failure.kind, plan)))).toEqual(
+            model.outcome.map((o, i) => outputs[i] ?? failureText(i, o, plan)),
+          );
+        } else if (model.status === 'succeeded') {
+          expect(settled).toEqual({ ok: true, value: outputs });
+        } else {
+          expect(settled.ok).toBe(false);
+          const error = (settled as { error: ToolBatchError }).error;
+          expect(ToolBatchError.isInstance(error)).toBe(true);
+          expect(error.policy).toBe(plan.policy);
+          expect(error.outputs).toEqual(outputs);
+          const failures = error.failures.map((f) => [f.index, f.kind, f.message]);
+          const failed = model.outcome.flatMap((o, i) => (o === 'error' || o === 'timeout' || o === 'aborted' ? [failureText(i, o, plan)] : []));
+          if (plan.policy === 'failFast') {
+            const first = model.firstFailure!;
+            expect(failures).toEqual([failureText(first, model.outcome[first]!, plan), ...failed.filter(([i]) => i !== first)]);
+          } else {
+            // Compared by index: the order itself is pending a core fix (test/pending-joinall-failure-order.test.ts).
+            expect([...failures].sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual(failed);
+          }
+          expect(error.cause).toBe(error.failures[0]);
+        }
+
+        // Events: FIFO admission at the model's times, every started call settled once, the batch settled last.
+        const started = events.flatMap((e) => (e.type === 'call.started' ? [[e.index, e.at]] : []));
+        expect(started).toEqual(model.admitted.map((i) => [i, model.startedAt[i]]));
+        const settledEvents = events.flatMap((e) => (e.type === 'call.settled' ? [[e.index, e.status, e.at]] : []));
+        const statusOf = { ok: 'succeeded', error: 'failed', timeout: 'failed', aborted: 'aborted' } as const;
+        expect([...settledEvents].sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual(
+          model.admitted.map((i) => [i, statusOf[model.outcome[i] as keyof typeof statusOf], model.settledAt[i]]),
+        );
+        const times = events.map((e) => e.at);
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        expect(events.at(-1)).toEqual({ type: 'batch.settled', status: model.status, at: model.endedAt });
+        expect(events.filter((e) => e.type === 'batch.settled')).toHaveLength(1);
+
+        // Running ≤ N at every moment, and the peak is the model's.
+        let running = 0;
+        let peak = 0;
+        let failedYet = false;
+        for (const e of events) {
+          if (e.type === 'call.started') {
+            running++;
+            // failFast admits nothing after the first failure.
+            if (plan.policy === 'failFast') expect(failedYet).toBe(false);
+          }
+          if (e.type === 'call.settled') running--;
+          if (e.type === 'call.settled' && e.status === 'failed') failedYet = true;
+          peak = Math.max(peak, running);
+          expect(running).toBeLessThanOrEqual(plan.concurrency);
+        }
+        expect(peak).toBe(model.peak);
+        if (model.status !== 'cancelled' && plan.policy !== 'failFast') {
+          expect(settledEvents).toHaveLength(count);
+        }
+
+        // Signals: aborted calls see an AbortError, timed-out calls a TimeoutError, the rest nothing.
+        model.outcome.forEach((o, i) => {
+          const signal = signals[i];
+          if (o === 'queued') return expect(signal).toBeUndefined();
+          expect(signal?.aborted).toBe(o === 'aborted' || o === 'timeout');
+          if (o === 'aborted') expect((signal!.reason as DOMException).name).toBe('AbortError');
+          if (o === 'timeout') expect((signal!.reason as DOMException).name).toBe('TimeoutError');
+        });
+
+        // The promise settled when the batch did; no timer is left behind.
+        expect(elapsed).toBe(model.endedAt);
+        expect(vi.getTimerCount()).toBe(0);
+        expect(unhandled).toEqual([]);
+      }),
+      { numRuns: modelRuns },
+    );
+  }, 120_000);
+
+  it(`takes exactly ⌈K/N⌉·d under equal latency d (${makespanRuns} cases)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 200 }),
+        fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constant(Infinity)),
+        fc.integer({ min: 1, max: 50 }),
+        fc.constantFrom('joinAll' as const, 'settleAll' as const, 'failFast' as const),
+        async (count, concurrency, latency, policy) => {
+          const plan: Plan = {
+            latency: new Array(count).fill(latency),
+            // Failures take d like successes; under failFast they would end the batch early, so none there.
+            fails: Array.from({ length: count }, (_, i) => policy !== 'failFast' && i % 3 === 1),
+            honorsAbort: new Array(count).fill(true),
+            concurrency,
+            policy,
+          };
+          const waves = count === 0 ? 0 : Math.ceil(count / Math.min(concurrency, count));
+          const { elapsed, events } = await runPlan(plan);
+          expect(elapsed).toBe(waves * latency);
+          expect(events.at(-1)).toMatchObject({ type: 'batch.settled', at: waves * latency });
+          // Each wave starts exactly when the previous one ends.
+          const starts = events.flatMap((e) => (e.type === 'call.started' ? [e.at] : []));
+          expect(starts).toEqual(starts.map((_, i) => Math.floor(i / Math.min(concurrency, count)) * latency));
+        },
+      ),
+      { numRuns: makespanRuns },
+    );
+  }, 120_000);
+});
