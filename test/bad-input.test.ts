@@ -49,18 +49,23 @@ function badTool(name: string, execute: (context: { signal: AbortSignal }) => un
   });
 }
 
+/** The batch's rejection; fails the test if it resolves. */
+function rejectionOf(batch: Promise<unknown>): Promise<ToolBatchError> {
+  return batch.then(
+    (value) => {
+      throw new Error(`expected the batch to fail, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error as ToolBatchError,
+  );
+}
+
 const good = (i: number): ToolCall => ({ id: `g${i}`, name: 'echo', arguments: { text: `t${i}` } });
 const goodOutput = (i: number) => ({ id: `g${i}`, result: `echo:t${i}` });
 
 /** Runs `[good 0, bad, good 2]` under joinAll and returns the one failure; the good outputs must survive around it. */
 async function failureAmongGood(bad: Omit<ToolCall, 'id'>, tools: AnyTool[] = [], options: Partial<RunToolBatchOptions> = {}) {
   const calls = [good(0), { id: 'bad', ...bad }, good(2)];
-  const error = await runToolBatch(calls, { tools: [echo, ...tools], policy: 'joinAll', ...options } as RunToolBatchOptions).then(
-    (value) => {
-      throw new Error(`expected the batch to fail, got ${JSON.stringify(value)}`);
-    },
-    (rejection: unknown) => rejection as ToolBatchError,
-  );
+  const error = await rejectionOf(runToolBatch(calls, { tools: [echo, ...tools], policy: 'joinAll', ...options } as RunToolBatchOptions));
   expect(ToolBatchError.isInstance(error)).toBe(true);
   expect(error.policy).toBe('joinAll');
   expect(error.outputs).toEqual([goodOutput(0), undefined, goodOutput(2)]);
@@ -230,7 +235,7 @@ describe('bad input', () => {
     it('a tool that resolves after the batch failed changes nothing', async () => {
       const ctl = controlledTool();
       const calls = ['a', 'b', 'c'].map((id) => ({ id, name: 'ctl', arguments: {} }));
-      const rejection = runToolBatch(calls, { tools: [ctl.tool], policy: 'failFast' }).catch((error: unknown) => error as ToolBatchError);
+      const rejection = rejectionOf(runToolBatch(calls, { tools: [ctl.tool], policy: 'failFast' }));
       await flush();
       ctl.resolve('a', 'kept');
       await flush();
@@ -274,7 +279,7 @@ describe('bad input', () => {
         { id: 'a', name: 'stubborn', arguments: {} },
         { id: 'b', name: 'ctl', arguments: {} },
       ];
-      const rejection = runToolBatch(calls, { tools: [stubborn, ctl.tool], policy: 'failFast', clock }).catch((error: unknown) => error as ToolBatchError);
+      const rejection = rejectionOf(runToolBatch(calls, { tools: [stubborn, ctl.tool], policy: 'failFast', clock }));
       await flush();
       ctl.reject('b', new Error('boom'));
       const error = await rejection;
