@@ -6,10 +6,12 @@
  * Generation is separate from writing so that test/visualize.test.ts can
  * regenerate everything in memory and compare it with the checked-in files.
  */
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyStateMachine } from 'xstate';
+import type { ToolBatchEmitted } from '../machines/tool-batch.machine.js';
+import { exampleTimelineEvents } from './example-timeline.js';
 import { mermaidDiagram, renderMachineMarkdown } from './machine-diagram.js';
 
 const defaultRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -120,9 +122,20 @@ export async function generateVisualizations(root = defaultRoot): Promise<Map<st
   return files;
 }
 
-/** The example timeline, once src/timeline.ts exists; see src/example-timeline.ts. */
+/** The timeline renderer's shape, as src/timeline.ts exports it. */
+type RenderTimeline = (events: ToolBatchEmitted[]) => string;
+
+/**
+ * The example timeline (src/example-timeline.ts drawn by src/timeline.ts), or
+ * `undefined` while the renderer does not exist. Imported by path so that this
+ * file does not depend on the renderer at compile time.
+ */
 async function exampleTimelineFile(): Promise<string | undefined> {
-  return undefined;
+  const source = new URL('./timeline.ts', import.meta.url);
+  if (!existsSync(source)) return undefined;
+  const { renderTimeline } = (await import(/* @vite-ignore */ source.href)) as { renderTimeline?: RenderTimeline };
+  if (typeof renderTimeline !== 'function') return undefined;
+  return renderTimeline(await exampleTimelineEvents());
 }
 
 /** Writes the files that differ from what is on disk and returns their paths. */

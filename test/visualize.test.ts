@@ -35,6 +35,10 @@ describe('npm run visualize', () => {
     ).toEqual(expected.sort());
   });
 
+  it('draws the example timeline once src/timeline.ts exists', () => {
+    expect(files.has('visualizations/example-timeline.svg')).toBe(existsSync(`${root}src/timeline.ts`));
+  });
+
   it('copies the batch diagram into the README between its markers', () => {
     const readme = files.get('README.md')!;
     const block = readme.slice(readme.indexOf(readmeMarkers.start), readme.indexOf(readmeMarkers.end));
