@@ -1,6 +1,7 @@
 /**
  * A reference model of a batch on a timer clock, written from the design, not
- * from the machine: FIFO admission under N, each call settling at the earlier
+ * from the machine: FIFO admission under N (skipping calls whose tool is at its
+ * per-tool limit), each call settling at the earlier
  * of its latency and the timeout, and the policy deciding when the batch ends.
  *
  * Ties at one instant go the way fake timers order them: by creation. A
@@ -21,6 +22,9 @@ export interface SimulationPlan {
   timeoutMs?: number | undefined;
   /** When the abort signal fires, if it does. */
   cancelAt?: number | undefined;
+  /** Per call: its tool's name, for per-tool limits. Default: one tool for all. */
+  tools?: string[];
+  perToolConcurrency?: Record<string, number>;
 }
 
 export type SimulatedOutcome = 'queued' | 'ok' | 'error' | 'timeout' | 'aborted';
@@ -35,6 +39,8 @@ export interface Simulation {
   settledAt: Array<number | undefined>;
   /** Indices in admission order. */
   admitted: number[];
+  /** Most calls running at once, per tool name. */
+  peakPerTool: Record<string, number>;
   /** The first failure in time, if any. */
   firstFailure: number | undefined;
   peak: number;
@@ -61,12 +67,29 @@ export function simulateBatch(plan: SimulationPlan): Simulation {
   let peak = 0;
   let ended: { status: Simulation['status']; at: number } | undefined;
 
+  const toolOf = (index: number) => plan.tools?.[index] ?? '';
+  const runningPerTool = new Map<string, number>();
+  const peakPerTool: Record<string, number> = {};
+  const isAdmitted = new Array<boolean>(count).fill(false);
+  /** The lowest waiting index whose tool is under its limit: FIFO, skipping limited tools. */
+  const nextAdmissible = (): number | undefined => {
+    for (let index = 0; index < count; index++) {
+      if (isAdmitted[index]) continue;
+      const limit = plan.perToolConcurrency?.[toolOf(index)] ?? Infinity;
+      if ((runningPerTool.get(toolOf(index)) ?? 0) < limit) return index;
+    }
+    return undefined;
+  };
   const admit = (at: number) => {
-    while (running.size < plan.concurrency && admitted.length < count) {
-      const index = admitted.length;
-      const seq = 2 * index;
+    for (let index = nextAdmissible(); running.size < plan.concurrency && index !== undefined; index = nextAdmissible()) {
+      // Timers are created in admission order.
+      const seq = 2 * admitted.length;
       admitted.push(index);
+      isAdmitted[index] = true;
       running.add(index);
+      const tool = toolOf(index);
+      runningPerTool.set(tool, (runningPerTool.get(tool) ?? 0) + 1);
+      peakPerTool[tool] = Math.max(peakPerTool[tool] ?? 0, runningPerTool.get(tool)!);
       peak = Math.max(peak, running.size);
       startedAt[index] = at;
       const latency = plan.latency[index]!;
@@ -97,6 +120,7 @@ export function simulateBatch(plan: SimulationPlan): Simulation {
       break;
     }
     running.delete(next.index);
+    runningPerTool.set(toolOf(next.index), runningPerTool.get(toolOf(next.index))! - 1);
     outcome[next.index] = next.kind;
     settledAt[next.index] = next.at;
     settled++;
@@ -114,5 +138,5 @@ export function simulateBatch(plan: SimulationPlan): Simulation {
       ended = { status: plan.policy === 'joinAll' && failures > 0 ? 'failed' : 'succeeded', at: next.at };
     }
   }
-  return { status: ended.status, endedAt: ended.at, outcome, startedAt, settledAt, admitted, firstFailure, peak };
+  return { status: ended.status, endedAt: ended.at, outcome, startedAt, settledAt, admitted, peakPerTool, firstFailure, peak };
 }
