@@ -241,29 +241,36 @@ describe('runToolBatch properties', () => {
     await fc.assert(fc.asyncProperty(perToolPlanArbitrary, checkAgainstModel), { numRuns: perToolRuns });
   }, 120_000);
 
-  it(`takes exactly ⌈K/N⌉·d under equal latency d (${makespanRuns} cases)`, async () => {
+  it(`takes exactly ⌈K/N⌉·d under equal latency d, and failFast ⌈(f+1)/N⌉·d when call f fails (${makespanRuns} cases)`, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 200 }),
         fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constant(Infinity)),
         fc.integer({ min: 1, max: 50 }),
         fc.constantFrom('joinAll' as const, 'settleAll' as const, 'failFast' as const),
-        async (count, concurrency, latency, policy) => {
+        fc.option(fc.nat(199), { nil: undefined }),
+        async (count, concurrency, latency, policy, failAt) => {
           const plan: Plan = {
             latency: new Array(count).fill(latency),
-            // Failures take d like successes; under failFast they would end the batch early, so none there.
-            fails: Array.from({ length: count }, (_, i) => policy !== 'failFast' && i % 3 === 1),
+            // Failures take d like successes: under joinAll and settleAll they change nothing in the timing.
+            fails: Array.from({ length: count }, (_, i) => (policy === 'failFast' ? i === failAt : i % 3 === 1)),
             honorsAbort: new Array(count).fill(true),
             concurrency,
             policy,
           };
-          const waves = count === 0 ? 0 : Math.ceil(count / Math.min(concurrency, count));
+          const lanes = Math.min(concurrency, count);
+          const waves = count === 0 ? 0 : Math.ceil(count / lanes);
+          const failFastEnd = policy === 'failFast' && failAt !== undefined && failAt < count;
+          const makespan = (failFastEnd ? Math.ceil((failAt + 1) / lanes) : waves) * latency;
           const { elapsed, events } = await runPlan(plan);
-          expect(elapsed).toBe(waves * latency);
-          expect(events.at(-1)).toMatchObject({ type: 'batch.settled', at: waves * latency });
-          // Each wave starts exactly when the previous one ends.
+          expect(elapsed).toBe(makespan);
+          expect(events.at(-1)).toMatchObject({ type: 'batch.settled', at: makespan });
+          // Each wave starts exactly when the previous one ends, and nothing starts after the batch ended.
           const starts = events.flatMap((e) => (e.type === 'call.started' ? [e.at] : []));
-          expect(starts).toEqual(starts.map((_, i) => Math.floor(i / Math.min(concurrency, count)) * latency));
+          // Under failFast, the calls before f in its wave finish first, each admitting one more.
+          const startedBeforeFailure = failFastEnd ? Math.min(count, (Math.floor(failAt / lanes) + 1) * lanes + (failAt % lanes)) : count;
+          expect(starts).toHaveLength(startedBeforeFailure);
+          expect(starts).toEqual(starts.map((_, i) => Math.floor(i / lanes) * latency));
         },
       ),
       { numRuns: makespanRuns },
