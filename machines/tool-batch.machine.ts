@@ -106,7 +106,8 @@ export type ToolBatchEvent = ToolCallSettledEvent | { type: 'batch.cancel' };
 
 /** Progress events the batch machine emits (subscribe with `actor.on(type, fn)`). */
 export type ToolBatchEmitted =
-  | { type: 'call.started'; index: number; id: string; name: string; at: number }
+  /** `lane` is the concurrency slot (0 … concurrency−1 while every lane is busy) the call runs in: a timeline's row. */
+  | { type: 'call.started'; index: number; id: string; name: string; lane: number; at: number }
   | {
       type: 'call.settled';
       index: number;
@@ -266,7 +267,7 @@ export const toolBatchMachine = setup({
         slot.lane = lane;
         slot.startedAt = at;
         enqueue.spawnChild('runTool', { id: laneId(lane), input: { index, call, timeoutMs: context.timeoutMs } });
-        enqueue.emit({ type: 'call.started', index, id: call.id, name: call.name, at });
+        enqueue.emit({ type: 'call.started', index, id: call.id, name: call.name, lane, at });
       }
       enqueue.assign({ running, laneCount });
     }),

@@ -308,9 +308,9 @@ describe('toolBatchMachine', () => {
       ctl.resolve('c1', 1);
       await done;
       expect(events.map((e) => ({ ...e, ...('failure' in e ? { failure: e.failure?.kind } : {}) }))).toEqual([
-        { type: 'call.started', index: 0, id: 'c0', name: 'ctl', at: 0 },
+        { type: 'call.started', index: 0, id: 'c0', name: 'ctl', lane: 0, at: 0 },
         { type: 'call.settled', index: 0, id: 'c0', name: 'ctl', status: 'failed', at: 5, failure: 'error' },
-        { type: 'call.started', index: 1, id: 'c1', name: 'ctl', at: 5 },
+        { type: 'call.started', index: 1, id: 'c1', name: 'ctl', lane: 0, at: 5 },
         { type: 'call.settled', index: 1, id: 'c1', name: 'ctl', status: 'succeeded', at: 12 },
         { type: 'batch.settled', status: 'failed', at: 12 },
       ]);

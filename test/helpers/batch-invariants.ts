@@ -180,7 +180,7 @@ export function replayPath(
     if (policy === 'failFast' && firstFailure !== undefined) check(spawnedIndices.length === 0, 'failFast admitted after a failure');
     for (const spawn of record.spawned) {
       const call = calls[spawn.input.index]!;
-      expectedEmitted.push({ type: 'call.started', index: spawn.input.index, id: call.id, name: call.name, at: 0 });
+      expectedEmitted.push({ type: 'call.started', index: spawn.input.index, id: call.id, name: call.name, lane: context.slots[spawn.input.index]!.lane!, at: 0 });
     }
     if (next.status === 'done') {
       expectedEmitted.push({ type: 'batch.settled', status: (next.output as ToolBatchOutput).status, at: 0 });
