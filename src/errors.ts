@@ -3,6 +3,7 @@
  * `isInstance()` that works across copies of the package, where `instanceof`
  * does not.
  */
+import type { ChatMessage } from './openai-format.js';
 import type { FailureKind, JoinPolicy, ToolFailure, ToolOutput } from './schemas.js';
 
 const toolCallErrorMarker = Symbol.for('xstate-parallel-tools.ToolCallError');
@@ -55,8 +56,20 @@ export class ToolBatchError extends Error {
   readonly failures: ToolFailure[];
   /** Every success, at its call's index; `undefined` where the call failed or never ran. */
   readonly outputs: Array<ToolOutput | undefined>;
+  /**
+   * Set by `withParallelTools`: the conversation so far, ending with the
+   * assistant message and a tool message for each call that succeeded, in
+   * `tool_calls` order. Failed calls have no reply here (see `failures`).
+   * `undefined` when the error comes from `runToolBatch`.
+   */
+  readonly messages: ChatMessage[] | undefined;
 
-  constructor(policy: JoinPolicy, failures: ToolFailure[], outputs: Array<ToolOutput | undefined>) {
+  constructor(
+    policy: JoinPolicy,
+    failures: ToolFailure[],
+    outputs: Array<ToolOutput | undefined>,
+    options: { messages?: ChatMessage[] } = {},
+  ) {
     const first = failures[0];
     const head = first
       ? `call ${first.index} (${first.name}, id ${first.id}) failed with ${first.kind}: ${first.message}`
@@ -66,6 +79,7 @@ export class ToolBatchError extends Error {
     this.policy = policy;
     this.failures = failures;
     this.outputs = outputs;
+    this.messages = options.messages;
   }
 
   /** True for any `ToolBatchError`, from any copy of this package. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { createToolCallLogic, type ToolCallLogic, type ToolExecutor } from '../machines/tool-call.machine.js';
 import { ToolCallError } from './errors.js';
+import { UnparsedArguments } from './openai-format.js';
 import { isTimeout, showValue } from './options.js';
 import type { ToolCall } from './schemas.js';
 
@@ -98,7 +99,8 @@ export interface ToolRouter {
  *
  * Fails a call with `unknownTool` when no tool has its name, and with
  * `invalidArguments` (carrying zod's issues as `failure.error.details`) when
- * its arguments do not parse.
+ * its arguments do not parse, or when they are `UnparsedArguments` (the
+ * model's argument string was not JSON; `details` is `{ raw }`).
  *
  * @param tools - tools from `defineTool`; names must be unique.
  * @returns the router: `execute`, `runTool`, `toolSpecs`.
@@ -122,6 +124,14 @@ export function createToolRouter(tools: readonly AnyTool[]): ToolRouter {
     if (tool === undefined) {
       const known = [...byName.keys()].map((name) => `"${name}"`).join(', ') || 'none';
       throw new ToolCallError('unknownTool', `No tool named "${call.name}" (known tools: ${known})`);
+    }
+    if (UnparsedArguments.isInstance(call.arguments)) {
+      // The model's argument string was not JSON (see toToolCalls): fail this call only.
+      throw new ToolCallError(
+        'invalidArguments',
+        `Invalid arguments for "${call.name}": arguments are not valid JSON: ${call.arguments.reason}`,
+        { details: { raw: call.arguments.raw } },
+      );
     }
     const parsed = tool.parameters.safeParse(call.arguments);
     if (!parsed.success) {
