@@ -13,7 +13,7 @@
  *
  * ## Implementation strategy
  * A hand-written `ActorLogic`, not a machine. A child machine that invokes a
- * promise costs two actors per call (see bench/RESULTS-core.md); this logic is
+ * promise costs two actors per call (see bench/RESULTS.md); this logic is
  * one actor whose snapshot `value` walks the chart's states:
  * `running` → `succeeded` | `failed` | `timedOut`.
  * - The tool's settlement is relayed to the parent as `call.succeeded` or
@@ -22,6 +22,13 @@
  * - The timeout is an event scheduled on the actor system's scheduler, so
  *   `SimulatedClock` drives it in tests. On timeout the signal is aborted with
  *   a `TimeoutError`; on stop (failFast, cancel) with an `AbortError`.
+ * - On timeout the actor reports `call.failed` and stays active in `timedOut`
+ *   until the parent reaps it; it finishes by itself only when nobody does. An
+ *   actor that finished on its own would make XState send
+ *   `xstate.done.actor.*` to a parent that the failure may just have ended.
+ * - A tool that throws, or returns a thenable whose `then` throws, fails its
+ *   call with kind `error`; a result whose JSON check throws (`toJSON`, a
+ *   getter) fails it with `invalidResult`.
  * - A settlement that arrives after the actor stopped or timed out is dropped.
  *   Both fulfilment and rejection are always observed, so a late rejection is
  *   never unhandled.
@@ -100,6 +107,13 @@ export interface ToolCallLogicOptions {
 
 const timeoutEventId = 'callTimeout';
 
+/**
+ * The longest delay a timer can wait (2^31 − 1 ms, about 24.8 days). Node's
+ * `setTimeout` fires after 1 ms for anything longer, so a longer timeout is
+ * treated as no timeout at all.
+ */
+export const maxTimeoutMs = 2_147_483_647;
+
 const stopReason = (): DOMException => new DOMException('The tool call was aborted', 'AbortError');
 
 /** Builds a `ToolFailure` for one call. */
@@ -135,7 +149,13 @@ function describeThrown(value: unknown): string {
 
 /** Turns a tool's return value into the settlement the parent receives. */
 function settleWithResult(index: number, call: ToolCall, result: unknown): ToolCallSettledEvent {
-  const problem = describeNonJson(result);
+  let problem: string | undefined;
+  try {
+    problem = describeNonJson(result);
+  } catch (error) {
+    // A `toJSON` or a getter that throws: JSON.stringify would throw too, so the model could not read it.
+    problem = `reading it threw: ${failureFromError(index, call, error).message}`;
+  }
   if (problem === undefined) return { type: 'call.succeeded', index, output: { id: call.id, result } };
   return {
     type: 'call.failed',
@@ -182,6 +202,8 @@ export function createToolCallLogic(
   // Keyed by actor so that the logic object itself stays shareable and stateless.
   const controllers = new WeakMap<AnyActorRef, AbortController>();
   const timed = new WeakSet<AnyActorRef>();
+  /** The abort reason of each call that timed out, for a tool that reads `signal` only afterwards. */
+  const timeoutReasons = new WeakMap<AnyActorRef, DOMException>();
   const cancelTimeout = (self: AnyActorRef, system: ActorSystem<ActorSystemInfo>): void => {
     if (timed.delete(self)) system.scheduler.cancel(self, timeoutEventId);
   };
@@ -194,15 +216,24 @@ export function createToolCallLogic(
   };
   const { timeoutFor } = options;
 
-  /** Delivers a settlement: to the parent first (so it can reap us now), then to ourselves. */
-  const deliver = (scope: Scope, settlement: ToolCallSettledEvent): void => {
+  /**
+   * Reports a settlement: to the parent first (so it can reap us now), then to ourselves.
+   * The actor finishes only if the parent did not stop it: an actor that finished by itself
+   * would make XState send `xstate.done.actor.*` to a parent that may have just ended.
+   */
+  const report = (scope: Scope, settlement: ToolCallSettledEvent): void => {
     const { self, system } = scope;
-    if (self.getSnapshot().status !== 'active') return;
-    controllers.delete(self);
     const parent = self._parent;
     if (parent) relay(system, self, parent, settlement);
     // The parent usually reaps (stops) this actor while handling the settlement.
     if (self.getSnapshot().status === 'active') relay(system, self, self, { type: 'tool.settled', settlement } satisfies ToolCallEvent as EventObject);
+  };
+  /** Delivers the tool's own settlement, unless the call already timed out or was stopped. */
+  const deliver = (scope: Scope, settlement: ToolCallSettledEvent): void => {
+    const now = scope.self.getSnapshot();
+    if (now.status !== 'active' || now.value !== 'running') return;
+    controllers.delete(scope.self);
+    report(scope, settlement);
   };
 
   return {
@@ -220,7 +251,7 @@ export function createToolCallLogic(
       const { index, call } = input;
       const { self } = scope;
       const timeoutMs = timeoutFor?.(call) ?? input.timeoutMs;
-      if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+      if (timeoutMs !== undefined && timeoutMs <= maxTimeoutMs) {
         timed.add(self);
         scope.system.scheduler.schedule(self, self, { type: 'call.timeout' }, timeoutMs, timeoutEventId);
       }
@@ -234,30 +265,36 @@ export function createToolCallLogic(
           if (controller === undefined) {
             controller = new AbortController();
             const now = self.getSnapshot();
-            if (now.status === 'active') controllers.set(self, controller);
-            else controller.abort(now.status === 'done' && now.value === 'timedOut' ? now.output?.type === 'call.failed' && now.output.failure.error : stopReason());
+            if (now.status === 'active' && now.value === 'running') controllers.set(self, controller);
+            else controller.abort(timeoutReasons.get(self) ?? stopReason());
           }
           return controller.signal;
         },
       };
-      let result: unknown;
+      // Anything that settles while `start` is still running is delivered a microtask later,
+      // as a resolved promise would be: `start` runs while the parent is still in its step, and
+      // a settlement queued then would reach the parent after this actor had already finished,
+      // costing a second event.
+      let starting = true;
+      const settle = (settlement: () => ToolCallSettledEvent): void => {
+        if (starting) queueMicrotask(() => deliver(scope as Scope, settlement()));
+        else deliver(scope as Scope, settlement());
+      };
       try {
-        result = execute(call, runContext);
+        const result = execute(call, runContext);
+        if (isPromiseLike(result)) {
+          result.then(
+            (value) => settle(() => settleWithResult(index, call, value)),
+            (error: unknown) => settle(() => settleWithError(index, call, error)),
+          );
+        } else {
+          settle(() => settleWithResult(index, call, result));
+        }
       } catch (error) {
-        queueMicrotask(() => deliver(scope as Scope, settleWithError(index, call, error)));
-        return;
+        // The tool threw, or returned a thenable whose `then` is a getter or a function that throws.
+        settle(() => settleWithError(index, call, error));
       }
-      if (isPromiseLike(result)) {
-        result.then(
-          (value) => deliver(scope as Scope, settleWithResult(index, call, value)),
-          (error: unknown) => deliver(scope as Scope, settleWithError(index, call, error)),
-        );
-      } else {
-        // A synchronous result is delivered a microtask later, as a resolved promise would be:
-        // `start` runs while the parent is still in its step, and a settlement queued then
-        // would reach the parent after this actor had already finished, costing a second event.
-        queueMicrotask(() => deliver(scope as Scope, settleWithResult(index, call, result)));
-      }
+      starting = false;
     },
     transition: (snapshot, event, scope) => {
       if (snapshot.status !== 'active') return snapshot;
@@ -270,25 +307,27 @@ export function createToolCallLogic(
           return {
             ...snapshot,
             status: 'done',
-            value: settlement.type === 'call.succeeded' ? 'succeeded' : 'failed',
+            // After a timeout this is the timeout's own report coming back: the chart state stays `timedOut`.
+            value: snapshot.value === 'timedOut' ? 'timedOut' : settlement.type === 'call.succeeded' ? 'succeeded' : 'failed',
             output: settlement,
           };
         }
         case 'call.timeout': {
+          if (snapshot.value !== 'running') return snapshot;
           const ms = timeoutFor?.(call) ?? snapshot.input.timeoutMs;
           const message = `the tool did not settle within ${ms} ms`;
           const reason = new DOMException(message, 'TimeoutError');
           timed.delete(self);
+          timeoutReasons.set(self, reason);
           abort(self, () => reason);
           const settlement: ToolCallSettledEvent = {
             type: 'call.failed',
             index,
             failure: toolFailure(index, call, 'timeout', message, reason),
           };
-          const parent = self._parent;
           // Deferred: the parent may reap this actor, which must not happen mid-transition.
-          if (parent) scope.defer(() => relay(system, self, parent, settlement));
-          return { ...snapshot, status: 'done', value: 'timedOut', output: settlement };
+          scope.defer(() => report(scope as Scope, settlement));
+          return { ...snapshot, value: 'timedOut' };
         }
         case 'xstate.stop': {
           cancelTimeout(self, system);
