@@ -86,6 +86,7 @@ export interface AdmissionQueue {
 export interface ToolBatchContext {
   calls: ToolCall[];
   slots: Slot[];
+  /** The running limit in effect: the `concurrency` option, or `unlimitedRunningCalls` for `Infinity`. */
   concurrency: number;
   policy: JoinPolicy;
   timeoutMs: number | undefined;
@@ -130,6 +131,16 @@ export type ToolBatchOutput =
 const noToolsProvided = createToolCallLogic((call) => {
   throw new ToolCallError('unknownTool', `No tools were provided, so there is no tool named "${call.name}"`);
 });
+
+/**
+ * How many calls run at once under `concurrency: Infinity`. Every spawn and
+ * every stop makes XState copy the parent's map of children, so a batch that
+ * ran all of its K calls at once would cost O(K²): 8,000 calls took 25 s.
+ * With this ceiling a 100,000-call batch stays linear, and any batch a model
+ * asks for in one turn (dozens of calls) still starts all at once. An explicit
+ * `concurrency`, larger or not, is used as given.
+ */
+export const unlimitedRunningCalls = 256;
 
 /** The child id of a lane. Ids are reused per lane: see the module header. */
 export function laneId(lane: number): string {
@@ -213,8 +224,8 @@ function buildOutput(context: ToolBatchContext): ToolBatchOutput {
   if (context.failureCount === 0) return { status: 'succeeded', outputs: outputs as ToolOutput[] };
   const failures: ToolFailure[] = [];
   for (const slot of context.slots) if (slot.failure) failures.push(slot.failure);
-  if (context.firstFailure !== undefined) {
-    // failFast: the failure that ended the batch comes first, then the calls it aborted.
+  if (context.policy === 'failFast' && context.firstFailure !== undefined) {
+    // failFast: the failure that ended the batch comes first, then the calls it aborted; joinAll keeps index order.
     const cause = context.slots[context.firstFailure]!.failure!;
     failures.splice(failures.indexOf(cause), 1);
     failures.unshift(cause);
@@ -333,9 +344,10 @@ export const toolBatchMachine = setup({
     const options = resolveBatchOptions(input.options);
     const { queues, slots } = buildQueues(input.calls, options.perToolConcurrency);
     return {
-      calls: input.calls,
+      // A copy: the caller may reuse its array (a message buffer) while the batch runs.
+      calls: input.calls.slice(),
       slots,
-      concurrency: options.concurrency,
+      concurrency: options.concurrency === Infinity ? unlimitedRunningCalls : options.concurrency,
       policy: options.policy,
       timeoutMs: options.timeoutMs,
       queues,

@@ -15,7 +15,7 @@ export type {
 } from './schemas.js';
 export { createWallClock } from './clock.js';
 export type { ClockWithNow } from './clock.js';
-export { toolBatchMachine, cloneBatchSnapshot } from '../machines/tool-batch.machine.js';
+export { toolBatchMachine, cloneBatchSnapshot, unlimitedRunningCalls } from '../machines/tool-batch.machine.js';
 export type {
   ToolBatchInput,
   ToolBatchContext,
@@ -25,7 +25,7 @@ export type {
   Slot,
   SlotStatus,
 } from '../machines/tool-batch.machine.js';
-export { createToolCallLogic, toolCallChart } from '../machines/tool-call.machine.js';
+export { createToolCallLogic, toolCallChart, maxTimeoutMs } from '../machines/tool-call.machine.js';
 export type {
   ToolCallInput,
   ToolCallLogic,

@@ -62,11 +62,11 @@ export type SettledResult = { ok: true; output: ToolOutput } | { ok: false; fail
 
 /** Options shared by the batch machine, `runToolBatch` and the step layer. */
 export interface BatchOptions {
-  /** Most calls running at once. Type: integer ≥ 1 or `Infinity`. Default: `Infinity`. */
+  /** Most calls running at once. Type: integer ≥ 1 or `Infinity` (at most 256 at once, see `unlimitedRunningCalls`). Default: `Infinity`. */
   concurrency?: number;
   /** How failures end the batch. Default: `'failFast'`. */
   policy?: JoinPolicy;
-  /** Per-call timeout in ms (a tool's own `timeoutMs` wins). Type: number > 0 or `Infinity`. Default: none. */
+  /** Per-call timeout in ms (a tool's own `timeoutMs` wins). Type: number > 0 or `Infinity`; above `maxTimeoutMs` means none. Default: none. */
   timeoutMs?: number;
   /** Most calls running at once per tool name. Default: `{}` (no per-tool limit). */
   perToolConcurrency?: Record<string, number>;
