@@ -4,7 +4,7 @@
  * a bad call or a bad tool fails only its own slot, with an exact kind and
  * message, and every other slot keeps its output.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActor, SimulatedClock, toPromise } from 'xstate';
 import { z } from 'zod';
 import { toolBatchMachine } from '../machines/tool-batch.machine.js';
@@ -16,8 +16,14 @@ import { controlledTool, flush } from './helpers/controlled-tool.js';
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
-afterAll(() => process.off('unhandledRejection', onUnhandled));
+beforeAll(() => {
+  process.on('unhandledRejection', onUnhandled);
+  process.on('uncaughtException', onUnhandled);
+});
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  process.off('uncaughtException', onUnhandled);
+});
 afterEach(async () => {
   await flush();
   expect(unhandled).toEqual([]);
@@ -181,11 +187,28 @@ describe('bad input', () => {
       ['returns a function inside an array', () => ({ list: [1, () => 1] }), 'invalidResult', "the tool's result is not JSON: $.list[1] is a function"],
       ['returns NaN', () => NaN, 'invalidResult', "the tool's result is not JSON: $ is NaN, which JSON cannot hold"],
       ['returns a symbol', () => Symbol('s'), 'invalidResult', "the tool's result is not JSON: $ is a symbol"],
+      ['returns an object whose toJSON throws', () => ({ toJSON: () => { throw new Error('toJSON boom'); } }), 'invalidResult', "the tool's result is not JSON: reading it threw: toJSON boom"],
+      ['resolves to an object whose toJSON throws', async () => ({ toJSON: () => { throw new Error('toJSON boom'); } }), 'invalidResult', "the tool's result is not JSON: reading it threw: toJSON boom"],
+      ['resolves to an object with a getter that throws', async () => ({ get x(): never { throw new Error('getter boom'); } }), 'invalidResult', "the tool's result is not JSON: reading it threw: getter boom"],
+      ['returns a thenable whose then throws', () => ({ then() { throw new Error('then boom'); } }), 'error', 'then boom'],
+      ['returns a thenable whose then is a getter that throws', () => ({ get then(): never { throw new Error('then getter boom'); } }), 'error', 'then getter boom'],
     ];
     it.each(cases)('%s', async (label, execute, kind, message) => {
       const failure = await failureAmongGood({ name: 'bad', arguments: {} }, [badTool('bad', execute)]);
       expect([failure.kind, failure.message]).toEqual([kind, message]);
       if (label.includes('rejects with a string')) expect(failure.error).toBe('nope');
+    });
+
+    it('a thenable that fulfils twice, then throws: the first value counts', async () => {
+      const twice = badTool('twice', () => ({
+        then(fulfil: (value: unknown) => void) {
+          fulfil('first');
+          fulfil('second');
+          throw new Error('after');
+        },
+      }));
+      const outputs = await runToolBatch([good(0), { id: 'twice', name: 'twice', arguments: {} }], { tools: [echo, twice] });
+      expect(outputs).toEqual([goodOutput(0), { id: 'twice', result: 'first' }]);
     });
 
     it('keeps per-slot results under settleAll: the bad slot fails, the others succeed', async () => {
@@ -220,6 +243,34 @@ describe('bad input', () => {
       expect(signals[0]!.aborted).toBe(true);
       expect((signals[0]!.reason as DOMException).name).toBe('TimeoutError');
       expect(failure.error).toBe(signals[0]!.reason);
+    });
+
+    it.each([2 ** 31, 1e10])('timeoutMs %d, beyond what a timer can wait, means no timeout (not a 1 ms one)', async (timeoutMs) => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+      try {
+        const slow = badTool('slow', () => new Promise((resolve) => setTimeout(() => resolve('done'), 10)));
+        const batch = runToolBatch([{ id: 'a', name: 'slow', arguments: {} }], { tools: [slow], policy: 'settleAll', timeoutMs });
+        await vi.advanceTimersByTimeAsync(10);
+        expect(await batch).toEqual([{ ok: true, output: { id: 'a', result: 'done' } }]);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('a timeout that ends the batch leaves no warning about events sent to a stopped actor', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        const clock = new SimulatedClock();
+        const never = badTool('never', () => new Promise(() => {}));
+        const rejection = rejectionOf(runToolBatch([{ id: 'a', name: 'never', arguments: {} }], { tools: [never], timeoutMs: 10, clock }));
+        await flush();
+        clock.increment(10);
+        expect((await rejection).failures.map((f) => f.kind)).toEqual(['timeout']);
+        await flush();
+        expect(warn.mock.calls).toEqual([]);
+      } finally {
+        warn.mockRestore();
+      }
     });
 
     it("a tool's own timeoutMs wins over the batch's", async () => {
@@ -291,6 +342,18 @@ describe('bad input', () => {
       ]);
       expect(error.outputs).toEqual([undefined, undefined]);
     });
+  });
+
+  it('calls the caller empties after the start still run as they were', async () => {
+    const ctl = controlledTool();
+    const calls = ['c0', 'c1', 'c2'].map((id) => ({ id, name: 'ctl', arguments: {} }));
+    const batch = runToolBatch(calls, { tools: [ctl.tool], concurrency: 1 });
+    calls.length = 0;
+    for (const id of ['c0', 'c1', 'c2']) {
+      await flush();
+      ctl.resolve(id, id);
+    }
+    expect(await batch).toEqual(['c0', 'c1', 'c2'].map((id) => ({ id, result: id })));
   });
 
   it('a batch of 100,000 calls keeps every output in input order under N=64', async () => {

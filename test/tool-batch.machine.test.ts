@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock, toPromise } from 'xstate';
-import { toolBatchMachine, type ToolBatchEmitted } from '../machines/tool-batch.machine.js';
+import { toolBatchMachine, unlimitedRunningCalls, type ToolBatchEmitted } from '../machines/tool-batch.machine.js';
 import { runToolBatch } from '../src/run-tool-batch.js';
 import { createToolRouter } from '../src/tools.js';
 import { ToolBatchError } from '../src/errors.js';
@@ -44,6 +44,48 @@ describe('toolBatchMachine', () => {
       await flush();
     }
     expect(await batch).toEqual(calls.map((call, i) => ({ id: call.id, result: i * 10 })));
+  });
+
+  it('under concurrency Infinity starts every call of a 200-call batch at once', async () => {
+    const ctl = controlledTool();
+    const calls = callsFor('ctl', 200);
+    const batch = runToolBatch(calls, { tools: [ctl.tool] });
+    await flush();
+    expect(ctl.pending.size).toBe(200);
+    calls.forEach((call) => ctl.resolve(call.id));
+    expect(await batch).toHaveLength(200);
+  });
+
+  it('under concurrency Infinity runs at most unlimitedRunningCalls (256) at once, and refills as calls settle', async () => {
+    expect(unlimitedRunningCalls).toBe(256);
+    const ctl = controlledTool();
+    const calls = callsFor('ctl', 300);
+    const batch = runToolBatch(calls, { tools: [ctl.tool] });
+    await flush();
+    expect([ctl.pending.size, ctl.started.at(-1)]).toEqual([256, 'c255']);
+    ctl.resolve('c7');
+    await flush();
+    expect([ctl.pending.size, ctl.started.at(-1)]).toEqual([256, 'c256']);
+    for (let i = 0; i < 300; i++) {
+      if (i === 7) continue;
+      ctl.resolve(`c${i}`);
+      await flush();
+    }
+    expect(await batch).toHaveLength(300);
+    expect(ctl.peak).toBe(256);
+  });
+
+  it('lists joinAll failures by index even when a later call fails first', async () => {
+    const ctl = controlledTool();
+    const rejection = runToolBatch(callsFor('ctl', 2), { tools: [ctl.tool], policy: 'joinAll' }).catch((error: unknown) => error);
+    await flush();
+    ctl.reject('c1', new Error('one'));
+    await flush();
+    ctl.reject('c0', new Error('zero'));
+    const error = (await rejection) as ToolBatchError;
+    expect(ToolBatchError.isInstance(error)).toBe(true);
+    expect(error.failures.map((f) => f.index)).toEqual([0, 1]);
+    expect(error.message).toBe('Tool batch failed under joinAll: call 0 (ctl, id c0) failed with error: zero (and 1 more)');
   });
 
   it('reaches a peak of exactly N running calls: 8 calls with N=2', async () => {

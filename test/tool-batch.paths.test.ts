@@ -53,7 +53,7 @@ function explore(config: Configuration): Exploration {
     // one, and replaying the complete paths checks every step of every path.
     if (path.state.status === 'done') {
       const events = path.steps.slice(1).map((s) => s.event as ToolBatchEvent);
-      const result = replayPath(input, events, path.steps.map((s) => s.state), { strictJoinAllFailureOrder: false });
+      const result = replayPath(input, events, path.steps.map((s) => s.state));
       violations.push(...result.violations);
       result.taken.forEach((t) => taken.add(t));
       steps += result.steps;

@@ -20,14 +20,6 @@ import {
   type StepRecord,
 } from './batch-model.js';
 
-export interface ReplayOptions {
-  /**
-   * The design sorts joinAll failures by index. When false, joinAll failures
-   * are only compared as a set (see test/pending-*.test.ts for the strict check).
-   */
-  strictJoinAllFailureOrder?: boolean;
-}
-
 export interface ReplayResult {
   violations: string[];
   /** Every chart transition taken along the path. */
@@ -53,9 +45,7 @@ export function replayPath(
   input: ToolBatchInput,
   events: ToolBatchEvent[],
   expectedStates: BatchSnapshot[] = [],
-  options: ReplayOptions = {},
 ): ReplayResult {
-  const { strictJoinAllFailureOrder = true } = options;
   const calls = input.calls;
   const concurrency = input.options?.concurrency ?? Infinity;
   const policy = input.options?.policy ?? 'failFast';
@@ -237,13 +227,7 @@ export function replayPath(
     } else if (final.context.failureCount === 0) {
       expected = { status: 'succeeded', outputs: outputs as ToolOutput[] };
     } else if (policy === 'joinAll') {
-      let failures: ToolFailure[] = failuresByIndex;
-      if (!strictJoinAllFailureOrder && output.status === 'failed') {
-        const byIndex = [...output.failures].sort((a, b) => a.index - b.index);
-        check(isDeepStrictEqual(byIndex, failuresByIndex), 'joinAll failures are not the failed slots');
-        failures = output.failures;
-      }
-      expected = { status: 'failed', policy, failures, outputs };
+      expected = { status: 'failed', policy, failures: failuresByIndex, outputs };
     } else {
       const cause = slots[firstFailure!]!.failure!;
       expected = { status: 'failed', policy, failures: [cause, ...failuresByIndex.filter((f) => f !== cause)], outputs };
