@@ -33,3 +33,35 @@ export type {
   ToolCallSnapshot,
   ToolExecutor,
 } from '../machines/tool-call.machine.js';
+export type { ResolvedBatchOptions } from './schemas.js';
+export { toToolCalls, toToolMessages, UnparsedArguments } from './openai-format.js';
+export type {
+  ChatMessage,
+  ChatToolCall,
+  SystemMessage,
+  UserMessage,
+  AssistantMessage,
+  ToolMessage,
+  ToolCallOutcome,
+} from './openai-format.js';
+export { withParallelTools } from './parallel-tools-step.js';
+export type { ChatStep, ChatStepResult, ParallelToolsOptions } from './parallel-tools-step.js';
+export { agentLoopMachine, defaultMaxSteps } from '../machines/agent-loop.machine.js';
+export type {
+  AgentLoopInput,
+  AgentLoopContext,
+  AgentLoopEvent,
+  AgentLoopEmitted,
+  AgentLoopOutput,
+  AgentLoopError,
+  StepUsage,
+  ModelStepInput,
+  ModelStepOutput,
+} from '../machines/agent-loop.machine.js';
+export { createAgentMachine, runAgent } from './agent.js';
+export type { AgentMachineOptions, RunAgentOptions } from './agent.js';
+export type { ChatModel, ChatModelRequest, ChatModelResponse, ModelUsage } from './models/chat-model.js';
+export { createScriptedModel } from './models/scripted-model.js';
+export type { ModelScript, ScriptedModelOptions } from './models/scripted-model.js';
+export { createOpenAIModel } from './models/openai-model.js';
+export type { OpenAIModelOptions } from './models/openai-model.js';

@@ -1,0 +1,362 @@
+/**
+ * # The agent loop: call the model, run its tool calls as one batch, repeat
+ *
+ * ## What this module provides
+ * `agentLoopMachine`: from a conversation, it calls the model; when the
+ * assistant's turn has `tool_calls`, it runs them as one batch under
+ * `BatchOptions`, appends the tool messages in `tool_calls` order and calls
+ * the model again, until a turn without tool calls (`done`), `maxSteps` model
+ * calls (`stepLimitReached`), or an error (`failed`).
+ *
+ * ## Exports
+ * - `agentLoopMachine`
+ * - `AgentLoopInput`, `AgentLoopContext`, `AgentLoopEvent`, `AgentLoopEmitted`,
+ *   `AgentLoopOutput`, `AgentLoopError`, `StepUsage`, `ModelStepInput`, `ModelStepOutput`
+ *
+ * ## Implementation strategy
+ * - `callingModel` invokes the `model` actor (a promise actor; stopping it on
+ *   `agent.cancel` aborts its signal). `runningTools` invokes `toolBatch`, the
+ *   batch machine, as a child: each turn is one batch.
+ * - XState does not forward a child's `emit` to its parent. `runningTools`
+ *   also invokes `batchRelay`, a callback actor that subscribes to the batch's
+ *   emitted events with `on('*')` and sends each back as `batch.emitted`,
+ *   which `reEmitBatchEvent` emits again with the `step` added. The relay is
+ *   listed *before* the batch, so it starts (and subscribes) first: invoked
+ *   actors start in order, after the parent's snapshot holds both, and the
+ *   batch emits its first `call.started` events while it starts. The batch's
+ *   `batch.settled` reaches the parent before the batch's done event, because
+ *   an actor runs its emits before it reports completion.
+ * - Failures are data: a model error, a failed batch and a cancel all end in
+ *   `failed` with an `AgentLoopError` and the conversation so far (the
+ *   replies of the calls that succeeded included). Under `settleAll` a failed
+ *   call is a `{"error":{kind,message}}` tool message and the loop goes on.
+ * - Time (`at`) comes from the actor system's clock, as in the batch machine;
+ *   re-emitted batch events keep the batch's own `at` (same system, same clock).
+ *
+ * ## Composition
+ * Provide the model and the tools:
+ * `agentLoopMachine.provide({ actors: { model, toolBatch: toolBatchMachine.provide({ actors: { runTool } }) } })`;
+ * src/agent.ts does this from a `ChatModel` and tools (`createAgentMachine`)
+ * and wraps it in a promise (`runAgent`). Message conversion comes from
+ * src/openai-format.ts, which is pure data and does no I/O.
+ *
+ * ## Testing strategy
+ * test/agent-loop.machine.test.ts runs the loop end to end on the scripted
+ * model with deferred tools and `SimulatedClock`, and asserts the exact
+ * conversation, output and the exact sequence of emitted events.
+ */
+import { assertEvent, assign, emit, fromCallback, fromPromise, sendTo, setup, type ActorSystem, type ActorSystemInfo, type AnyActorRef } from 'xstate';
+import { resolveBatchOptions, showValue } from '../src/options.js';
+import { toToolCalls, toToolMessages, type AssistantMessage, type ChatMessage, type ChatToolCall } from '../src/openai-format.js';
+import type { BatchOptions, JoinPolicy, ResolvedBatchOptions, ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
+import type { FunctionToolSpec } from '../src/tools.js';
+import { toolBatchMachine, type ToolBatchEmitted, type ToolBatchOutput } from './tool-batch.machine.js';
+
+/** The default `maxSteps`: the most model calls in one run. */
+export const defaultMaxSteps = 8;
+
+/** What the agent loop is started with. */
+export interface AgentLoopInput {
+  /** The conversation to continue. */
+  messages: ChatMessage[];
+  /** The most model calls. Type: integer ≥ 1 or `Infinity`. Default: 8. */
+  maxSteps?: number;
+  /** Options of every batch. Default: the batch machine's defaults. */
+  options?: BatchOptions;
+  /** Passed to the model actor as `tools`. Default: none (the model knows its tools). */
+  tools?: FunctionToolSpec[];
+}
+
+/** What the `model` actor gets for one step. */
+export interface ModelStepInput {
+  messages: ChatMessage[];
+  tools?: FunctionToolSpec[];
+  /** The model call's number, from 1. */
+  step: number;
+}
+
+/** What the `model` actor returns for one step. */
+export interface ModelStepOutput {
+  message: AssistantMessage;
+  usage?: { promptTokens: number; completionTokens: number };
+}
+
+/** One model step: its usage, when reported, and how many tool calls it asked for. */
+export interface StepUsage {
+  step: number;
+  toolCalls: number;
+  usage?: { promptTokens: number; completionTokens: number };
+}
+
+/** Why the loop ended in `failed`, a tagged union on `kind`. */
+export type AgentLoopError =
+  | { kind: 'model'; step: number; message: string; error: unknown }
+  | { kind: 'batch'; step: number; message: string; policy: JoinPolicy; failures: ToolFailure[]; outputs: Array<ToolOutput | undefined> }
+  | { kind: 'invalidToolCalls'; step: number; message: string; error: unknown }
+  | { kind: 'cancelled'; step: number; message: string };
+
+/** The loop's result. `messages` is the whole conversation, also when it failed. */
+export interface AgentLoopOutput {
+  status: 'done' | 'failed' | 'stepLimitReached';
+  messages: ChatMessage[];
+  steps: StepUsage[];
+  error?: AgentLoopError;
+}
+
+/** The agent loop's context. */
+export interface AgentLoopContext {
+  messages: ChatMessage[];
+  maxSteps: number;
+  options: ResolvedBatchOptions;
+  tools: FunctionToolSpec[] | undefined;
+  /** The current (or last) model call's number, from 1. */
+  step: number;
+  steps: StepUsage[];
+  /** The current turn's tool calls, as the model sent them and as the batch runs them. */
+  toolCalls: ChatToolCall[];
+  calls: ToolCall[];
+  /** Set by `agent.cancel`, so a cancel that crosses the batch's completion is not lost. */
+  cancelled: boolean;
+  error: AgentLoopError | undefined;
+  /** Set on entering a final state; the output's `status`. */
+  status: AgentLoopOutput['status'] | undefined;
+}
+
+/** Events the agent loop accepts. `batch.emitted` is internal: the relay's copy of a batch event. */
+export type AgentLoopEvent = { type: 'agent.cancel' } | { type: 'batch.emitted'; event: ToolBatchEmitted };
+
+type WithStep<T> = T extends unknown ? T & { step: number } : never;
+
+/** Progress events the agent loop emits: its own, and the batch's with `step` added. */
+export type AgentLoopEmitted =
+  | { type: 'model.started'; step: number; at: number }
+  | { type: 'model.finished'; step: number; at: number; toolCalls: number }
+  | { type: 'batch.started'; step: number; calls: ToolCall[]; options: ResolvedBatchOptions; at: number }
+  | WithStep<ToolBatchEmitted>;
+
+const noModelProvided = fromPromise<ModelStepOutput, ModelStepInput>(async () => {
+  throw new Error('No model was provided: agentLoopMachine.provide({ actors: { model } })');
+});
+
+/** Relays the sibling batch's emitted events to the agent; see the module header. */
+const batchRelay = fromCallback<AgentLoopEvent, { agent: AnyActorRef }>(({ input, sendBack }) => {
+  const batch = (input.agent.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children.toolBatch;
+  const subscription = batch?.on('*', (event) => sendBack({ type: 'batch.emitted', event: event as ToolBatchEmitted }));
+  return () => subscription?.unsubscribe();
+});
+
+function clockNow(system: ActorSystem<ActorSystemInfo>): number {
+  const clock = system._clock as { now?: () => number } | undefined;
+  return typeof clock?.now === 'function' ? clock.now() : 0;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return `a non-Error value: ${showValue(error)}`;
+}
+
+function assertMaxSteps(maxSteps: unknown): asserts maxSteps is number {
+  if (maxSteps !== Infinity && !(typeof maxSteps === 'number' && Number.isInteger(maxSteps) && maxSteps >= 1)) {
+    throw new TypeError(`Expected \`maxSteps\` to be an integer from 1 and up or \`Infinity\`, got ${showValue(maxSteps)}`);
+  }
+}
+
+/** The per-call outcomes of a batch output, in call order, for `toToolMessages`. */
+function outcomesOf(output: ToolBatchOutput): Parameters<typeof toToolMessages>[1] {
+  return 'results' in output ? output.results : output.outputs;
+}
+
+/** The batch's output, from its done event: the params of the batch's guards and actions. */
+const batchOutput = ({ event }: { event: { output: ToolBatchOutput } }): ToolBatchOutput => event.output;
+
+/**
+ * The agent loop statechart. Provide the `model` and `toolBatch` actors.
+ *
+ * @example
+ * ```ts
+ * import { createActor, toPromise } from 'xstate';
+ * const machine = agentLoopMachine.provide({
+ *   actors: { model, toolBatch: toolBatchMachine.provide({ actors: { runTool: createToolRouter([add]).runTool } }) },
+ * });
+ * const output = await toPromise(createActor(machine, { input: { messages, maxSteps: 4 } }).start());
+ * ```
+ */
+export const agentLoopMachine = setup({
+  types: {
+    input: {} as AgentLoopInput,
+    context: {} as AgentLoopContext,
+    events: {} as AgentLoopEvent,
+    emitted: {} as AgentLoopEmitted,
+    output: {} as AgentLoopOutput,
+  },
+  actors: { model: noModelProvided, toolBatch: toolBatchMachine, batchRelay },
+  guards: {
+    hasToolCalls: (_, turn: ModelStepOutput) => (turn.message.tool_calls?.length ?? 0) > 0,
+    hasStepsLeft: ({ context }) => context.step < context.maxSteps,
+    wasCancelled: ({ context }, output: ToolBatchOutput) => context.cancelled || output.status === 'cancelled',
+    isBatchFailed: (_, output: ToolBatchOutput) => output.status === 'failed',
+  },
+  actions: {
+    startStep: assign({ step: ({ context }) => context.step + 1 }),
+    emitModelStarted: emit(({ context, self }) => ({ type: 'model.started' as const, step: context.step, at: clockNow(self.system) })),
+    recordTurn: assign(({ context }, { message, usage }: ModelStepOutput) => {
+      const toolCalls = message.tool_calls ?? [];
+      const step: StepUsage = { step: context.step, toolCalls: toolCalls.length, ...(usage ? { usage } : {}) };
+      return { messages: [...context.messages, message], steps: [...context.steps, step], toolCalls, calls: toToolCalls(toolCalls) };
+    }),
+    emitModelFinished: emit(({ context, self }) => ({
+      type: 'model.finished' as const,
+      step: context.step,
+      at: clockNow(self.system),
+      toolCalls: context.toolCalls.length,
+    })),
+    emitBatchStarted: emit(({ context, self }) => ({
+      type: 'batch.started' as const,
+      step: context.step,
+      calls: context.calls,
+      options: context.options,
+      at: clockNow(self.system),
+    })),
+    reEmitBatchEvent: emit(({ context, event }) => {
+      assertEvent(event, 'batch.emitted');
+      return { ...event.event, step: context.step } as AgentLoopEmitted;
+    }),
+    appendToolMessages: assign(({ context }, output: ToolBatchOutput) => ({
+      messages: [...context.messages, ...toToolMessages(context.toolCalls, outcomesOf(output))],
+    })),
+    recordBatchFailure: assign(({ context }, output: ToolBatchOutput) => {
+      if (output.status !== 'failed') return {};
+      const first = output.failures[0];
+        const head = first ? `call ${first.index} (${first.name}, id ${first.id}) failed with ${first.kind}: ${first.message}` : 'it failed';
+      const error: AgentLoopError = {
+        kind: 'batch',
+        step: context.step,
+        message: `The tool batch of step ${context.step} failed under ${output.policy}: ${head}`,
+        policy: output.policy,
+        failures: output.failures,
+        outputs: output.outputs,
+      };
+      return { error };
+    }),
+    recordInvalidToolCalls: assign(({ context }, { error }: { error: unknown }) => {
+      const message = `The tool calls of step ${context.step} could not be run: ${describeError(error)}`;
+      return { error: { kind: 'invalidToolCalls' as const, step: context.step, message, error } };
+    }),
+    recordModelError: assign(({ context }, { error }: { error: unknown }) => {
+      const message = `The model failed at step ${context.step}: ${describeError(error)}`;
+      return { error: { kind: 'model' as const, step: context.step, message, error } };
+    }),
+    recordCancelled: assign({
+      error: ({ context }) => ({ kind: 'cancelled' as const, step: context.step, message: `The agent was cancelled at step ${context.step}` }),
+    }),
+    markCancelled: assign({ cancelled: true }),
+    settle: assign((_, params: { status: AgentLoopOutput['status'] }) => ({ status: params.status })),
+    cancelBatch: sendTo('toolBatch', { type: 'batch.cancel' }),
+  },
+}).createMachine({
+  id: 'agentLoop',
+  description: 'Calls the model, runs the tool calls of each turn as one batch, and repeats until a turn has no tool calls.',
+  context: ({ input }) => {
+    if (typeof input !== 'object' || input === null || !Array.isArray(input.messages)) {
+      throw new TypeError(`Expected \`messages\` to be an array of chat messages, got ${showValue(input?.messages)}`);
+    }
+    const maxSteps = input.maxSteps ?? defaultMaxSteps;
+    assertMaxSteps(maxSteps);
+    return {
+      messages: [...input.messages],
+      maxSteps,
+      options: resolveBatchOptions(input.options),
+      tools: input.tools,
+      step: 0,
+      steps: [],
+      toolCalls: [],
+      calls: [],
+      cancelled: false,
+      error: undefined,
+      status: undefined,
+    };
+  },
+  initial: 'callingModel',
+  states: {
+    callingModel: {
+      description: 'Asks the model for the next assistant turn; the turn is appended to the conversation.',
+      entry: ['startStep', 'emitModelStarted'],
+      invoke: {
+        id: 'model',
+        src: 'model',
+        input: ({ context }): ModelStepInput => ({
+          messages: context.messages,
+          step: context.step,
+          ...(context.tools ? { tools: context.tools } : {}),
+        }),
+        onDone: [
+          {
+            guard: { type: 'hasToolCalls', params: ({ event }) => event.output },
+            target: 'runningTools',
+            actions: [{ type: 'recordTurn', params: ({ event }) => event.output }, 'emitModelFinished'],
+          },
+          { target: 'done', actions: [{ type: 'recordTurn', params: ({ event }) => event.output }, 'emitModelFinished'] },
+        ],
+        onError: { target: 'failed', actions: { type: 'recordModelError', params: ({ event }) => ({ error: event.error }) } },
+      },
+      on: { 'agent.cancel': { target: 'failed', actions: ['markCancelled', 'recordCancelled'] } },
+    },
+    runningTools: {
+      description:
+        "Runs the turn's tool calls as one batch (a toolBatch child) and appends the tool messages in tool_calls order.",
+      entry: 'emitBatchStarted',
+      invoke: [
+        // First, so that it subscribes before the batch starts: see the module header.
+        { id: 'batchRelay', src: 'batchRelay', input: ({ self }) => ({ agent: self }) },
+        {
+          id: 'toolBatch',
+          src: 'toolBatch',
+          input: ({ context }) => ({ calls: context.calls, options: context.options }),
+          onDone: [
+            {
+              guard: { type: 'wasCancelled', params: batchOutput },
+              target: 'failed',
+              actions: [{ type: 'appendToolMessages', params: batchOutput }, 'recordCancelled'],
+            },
+            {
+              guard: { type: 'isBatchFailed', params: batchOutput },
+              target: 'failed',
+              actions: [
+                { type: 'appendToolMessages', params: batchOutput },
+                { type: 'recordBatchFailure', params: batchOutput },
+              ],
+            },
+            { guard: 'hasStepsLeft', target: 'callingModel', actions: { type: 'appendToolMessages', params: batchOutput } },
+            { target: 'stepLimitReached', actions: { type: 'appendToolMessages', params: batchOutput } },
+          ],
+          onError: { target: 'failed', actions: { type: 'recordInvalidToolCalls', params: ({ event }) => ({ error: event.error }) } },
+        },
+      ],
+      on: {
+        'batch.emitted': { actions: 'reEmitBatchEvent' },
+        'agent.cancel': { actions: ['markCancelled', 'cancelBatch'] },
+      },
+    },
+    done: {
+      type: 'final',
+      description: 'The model answered without tool calls.',
+      entry: { type: 'settle', params: { status: 'done' } },
+    },
+    stepLimitReached: {
+      type: 'final',
+      entry: { type: 'settle', params: { status: 'stepLimitReached' } },
+      description: 'maxSteps model calls were made and the last one still asked for tools; their replies are appended.',
+    },
+    failed: {
+      type: 'final',
+      entry: { type: 'settle', params: { status: 'failed' } },
+      description: 'The model failed, a batch failed (joinAll, failFast) or the agent was cancelled; the conversation so far is kept.',
+    },
+  },
+  output: ({ context }) => ({
+    status: context.status!,
+    messages: context.messages,
+    steps: context.steps,
+    ...(context.error ? { error: context.error } : {}),
+  }),
+});
