@@ -20,7 +20,10 @@ export type RunToolBatchOptions = ToolSource &
     signal?: AbortSignal;
     /** XState's inspection observer, attached to the batch's actor system. */
     inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-    /** Receives every progress event the batch emits (`call.started`, `call.settled`, `batch.settled`). */
+    /**
+     * Receives every progress event the batch emits (`call.started`, `call.settled`, `batch.settled`).
+     * If it throws, the batch is cancelled and rejects with what it threw.
+     */
     onEvent?: (event: ToolBatchEmitted) => void;
     /** The actor system's clock. Default: real timers, `now()` in ms since the batch started. */
     clock?: ClockWithNow;
@@ -90,14 +93,32 @@ export function runToolBatch(calls: readonly ToolCall[], options: RunToolBatchOp
       clock: clock ?? createWallClock(),
       ...(inspect ? { inspect } : {}),
     });
-    if (onEvent) actor.on('*', onEvent);
     const cancel = (): void => actor.send({ type: 'batch.cancel' });
+    // A listener that throws would otherwise surface as an uncaught exception, outside the promise
+    // the caller awaits: it cancels the batch instead, and the batch rejects with what it threw.
+    let listenerFailed = false;
+    let listenerError: unknown;
+    if (onEvent) {
+      actor.on('*', (event) => {
+        try {
+          onEvent(event);
+        } catch (error) {
+          if (listenerFailed) return;
+          listenerFailed = true;
+          listenerError = error;
+          queueMicrotask(() => {
+            if (actor.getSnapshot().status === 'active') cancel();
+          });
+        }
+      });
+    }
     signal?.addEventListener('abort', cancel, { once: true });
 
     actor.subscribe({
       complete: () => {
         signal?.removeEventListener('abort', cancel);
-        settle(actor.getSnapshot().output!, signal, resolve, reject);
+        if (listenerFailed) reject(listenerError);
+        else settle(actor.getSnapshot().output!, signal, resolve, reject);
       },
       error: (error) => {
         signal?.removeEventListener('abort', cancel);

@@ -344,6 +344,45 @@ describe('bad input', () => {
     });
   });
 
+  describe('an onEvent listener that throws', () => {
+    it('cancels the batch, aborts running calls, and the batch rejects with what it threw', async () => {
+      const ctl = controlledTool();
+      const boom = new Error('listener boom');
+      const rejection = runToolBatch(['c0', 'c1', 'c2'].map((id) => ({ id, name: 'ctl', arguments: {} })), {
+        tools: [ctl.tool],
+        concurrency: 2,
+        onEvent: (event) => {
+          if (event.type === 'call.settled') throw boom;
+        },
+      }).catch((error: unknown) => error);
+      await flush();
+      const c1 = ctl.pending.get('c1')!;
+      ctl.resolve('c0');
+      expect(await rejection).toBe(boom);
+      // c2 was admitted in the same step as the event that threw; the cancel follows that step.
+      const c2 = ctl.pending.get('c2')!;
+      expect([c1.signal.aborted, c2.signal.aborted, ctl.started]).toEqual([true, true, ['c0', 'c1', 'c2']]);
+    });
+
+    it('rejects with what it threw on the last event too, with no warning', async () => {
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        const boom = new Error('late listener boom');
+        const rejection = runToolBatch([good(0)], {
+          tools: [echo],
+          onEvent: (event) => {
+            if (event.type === 'batch.settled') throw boom;
+          },
+        }).catch((error: unknown) => error);
+        expect(await rejection).toBe(boom);
+        await flush();
+        expect(warn.mock.calls).toEqual([]);
+      } finally {
+        warn.mockRestore();
+      }
+    });
+  });
+
   it('calls the caller empties after the start still run as they were', async () => {
     const ctl = controlledTool();
     const calls = ['c0', 'c1', 'c2'].map((id) => ({ id, name: 'ctl', arguments: {} }));
