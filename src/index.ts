@@ -14,6 +14,7 @@ export type {
   SettledResult,
 } from './schemas.js';
 export { createWallClock } from './clock.js';
+export { renderTimeline } from './timeline.js';
 export type { ClockWithNow } from './clock.js';
 export { toolBatchMachine, cloneBatchSnapshot, unlimitedRunningCalls } from '../machines/tool-batch.machine.js';
 export type {
