@@ -37,7 +37,10 @@ export type RunAgentOptions = AgentMachineOptions &
     maxSteps?: number;
     /** Aborting it cancels the run: the model request or the running tools are aborted. */
     signal?: AbortSignal;
-    /** Receives every progress event (`model.started`, `batch.started`, `call.settled`…). */
+    /**
+     * Receives every progress event (`model.started`, `batch.started`, `call.settled`…).
+     * If it throws, the run is cancelled and rejects with what it threw.
+     */
     onEvent?: (event: AgentLoopEmitted) => void;
     /** XState's inspection observer, attached to the agent's actor system. */
     inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -89,7 +92,7 @@ export function createAgentMachine(options: AgentMachineOptions): typeof agentLo
  * batch failed under `failFast`/`joinAll`, or `signal` aborted): check
  * `status`, and `error` for why; `messages` always holds the conversation so
  * far. It rejects only with a `TypeError` for invalid options, before the
- * model is called.
+ * model is called, and with what `onEvent` threw if it throws.
  *
  * @param options - `model`, `tools` or `router`, `messages`, `maxSteps`, the batch options
  *   (`concurrency`, `policy`, `timeoutMs`, `perToolConcurrency`), `signal`, `onEvent`, `inspect`, `clock`.
@@ -123,13 +126,31 @@ export function runAgent(options: RunAgentOptions): Promise<AgentLoopOutput> {
     const initial = actor.getSnapshot();
     if (initial.status === 'error') throw initial.error;
 
-    if (onEvent) actor.on('*', onEvent);
     const cancel = (): void => actor.send({ type: 'agent.cancel' });
+    // As in runToolBatch: a listener that throws cancels the run, which rejects with what it threw,
+    // instead of surfacing as an uncaught exception outside the promise.
+    let listenerFailed = false;
+    let listenerError: unknown;
+    if (onEvent) {
+      actor.on('*', (event) => {
+        try {
+          onEvent(event);
+        } catch (error) {
+          if (listenerFailed) return;
+          listenerFailed = true;
+          listenerError = error;
+          queueMicrotask(() => {
+            if (actor.getSnapshot().status === 'active') cancel();
+          });
+        }
+      });
+    }
     signal?.addEventListener('abort', cancel, { once: true });
     actor.subscribe({
       complete: () => {
         signal?.removeEventListener('abort', cancel);
-        resolve(actor.getSnapshot().output!);
+        if (listenerFailed) reject(listenerError);
+        else resolve(actor.getSnapshot().output!);
       },
       error: (error) => {
         signal?.removeEventListener('abort', cancel);
