@@ -48,7 +48,7 @@ describe('inspection of runToolBatch', () => {
     const spawned = events.filter((event): event is ActorEvent => event.type === '@xstate.actor' && event.actorRef !== root);
     // One invocation actor per call, in admission order; ids are reused per lane.
     expect(spawned.map(callIdOf)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
-    expect(spawned.map((event) => (event.actorRef as AnyActorRef).id)).toEqual(['lane-0', 'lane-1', 'lane-1', 'lane-0', 'lane-1']);
+    expect(spawned.map((event) => (event.actorRef as AnyActorRef).id)).toEqual(['0', '1', '1', '0', '1']);
     expect(new Set(spawned.map((event) => event.actorRef.sessionId)).size).toBe(5);
 
     // Every completion reaches the batch, sent by the invocation actor that ran the call.
