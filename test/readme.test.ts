@@ -19,4 +19,24 @@ describe('README', () => {
     const comment = code.slice(code.indexOf('// [')).replace(/^\/\/ ?/gm, '');
     expect(JSON.parse(comment.replace(/(\w+):/g, '"$1":').replace(/'/g, '"'))).toEqual(printed);
   });
+
+  it('runs the "Use it in your agent" example and prints what its comment says', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const code = readmeSnippet('## Use it in your agent');
+    await runSnippet(code, 'readme-agent');
+    expect(log).toHaveBeenCalledTimes(1);
+    const [status, messages] = log.mock.calls[0]!;
+    expect(status).toBe('done');
+    expect(messages).toEqual([
+      { role: 'tool', tool_call_id: 'call_1', content: '{"city":"Oslo","celsius":12}' },
+      { role: 'tool', tool_call_id: 'call_2', content: '{"city":"Lima","celsius":12}' },
+      { role: 'assistant', content: 'Both are at 12 °C.' },
+    ]);
+    // The comment in the snippet shows the same values.
+    const comment = code.slice(code.indexOf('// done [')).replace(/^\/\/ ?/gm, '');
+    expect(comment.startsWith('done [')).toBe(true);
+    // The comment is a JS literal (single quotes, JSON inside strings): evaluate it rather than rewrite it.
+    const shown: unknown = new Function(`return (${comment.slice('done '.length)});`)();
+    expect(shown).toEqual(messages);
+  });
 });
