@@ -63,6 +63,11 @@ export interface TimelineLayout {
   plot: TimelineBox;
   ticks: Array<{ ms: number; x: number }>;
   bars: TimelineBar[];
+  /**
+   * The call list under the axis, one entry per call in index order, so that
+   * calls too short to label at this scale are still named.
+   */
+  list: Array<{ index: number; outcome: TimelineOutcome; text: string; x: number; y: number }>;
 }
 
 /** Fill, text colour and legend text per outcome. Chosen for contrast of the text on its bar. */
@@ -188,6 +193,7 @@ function placeLabels(bar: TimelineBar, bars: TimelineBar[], placed: TimelineBox[
  * Computes the geometry of a batch's timeline: lanes, bars, labels and ticks.
  *
  * @param events - the batch's emitted events (`call.started` with `lane`, `call.settled`, `batch.settled`), in order.
+ *   Times are drawn from the earliest `at`, when the batch admitted its first calls.
  * @param options - `title`, `width`.
  * @returns every box and label `renderTimeline` draws.
  * @example
@@ -202,8 +208,11 @@ export function layoutTimeline(events: readonly ToolBatchEmitted[], options: Tim
   const starts = new Map<number, Extract<ToolBatchEmitted, { type: 'call.started' }>>();
   const settles = new Map<number, Extract<ToolBatchEmitted, { type: 'call.settled' }>>();
   let batch: Extract<ToolBatchEmitted, { type: 'batch.settled' }> | undefined;
+  // The first call starts when the batch does; an agent's events are stamped from the agent's start.
+  const origin = events.length > 0 ? Math.min(...events.map((event) => event.at)) : 0;
   let last = 0;
-  for (const event of events) {
+  for (const original of events) {
+    const event = { ...original, at: original.at - origin };
     last = Math.max(last, event.at);
     if (event.type === 'call.started') starts.set(event.index, event);
     else if (event.type === 'call.settled') settles.set(event.index, event);
@@ -249,7 +258,20 @@ export function layoutTimeline(events: readonly ToolBatchEmitted[], options: Tim
   }
   const status = batch ? `batch ${batch.status}` : 'batch still running';
   const subtitle = `${starts.size} calls · ${lanes} ${lanes === 1 ? 'lane' : 'lanes'} · ${Math.round(end)} ms · ${status}`;
-  return { width, height: plot.y + plot.height + 52, title, subtitle, lanes, end, domainEnd, plot, ticks, bars };
+  const listTop = plot.y + plot.height + 70;
+  const columns = bars.length > 5 ? 2 : 1;
+  const perColumn = Math.ceil(bars.length / columns);
+  const columnWidth = (width - 32) / columns;
+  const list = [...bars]
+    .sort((a, b) => a.index - b.index)
+    .map((bar, i) => {
+      const times = `${Math.round(bar.start)}–${Math.round(bar.end)} ms`;
+      const text = `${bar.id} · ${bar.name} · lane ${bar.lane} · ${times} · ${timelineColors[bar.outcome].legend}`;
+      const x = 16 + Math.floor(i / perColumn) * columnWidth;
+      return { index: bar.index, outcome: bar.outcome, text: truncate(text, columnWidth - 28, 11, false), x, y: listTop + (i % perColumn) * 18 };
+    });
+  const height = listTop + perColumn * 18 + 4;
+  return { width, height, title, subtitle, lanes, end, domainEnd, plot, ticks, bars, list };
 }
 
 function escapeXml(text: string): string {
@@ -325,6 +347,12 @@ export function renderTimeline(events: readonly ToolBatchEmitted[], options: Tim
       out.push(`<text x="${n(text.x)}" y="${n(text.y)}" font-size="${text.fontSize}"${weight} fill="${fill}">${escapeXml(text.text)}</text>`);
     }
     out.push('</g>');
+  }
+  for (const item of layout.list) {
+    out.push(
+      `<rect x="${n(item.x)}" y="${item.y - 9}" width="10" height="10" rx="2" fill="${timelineColors[item.outcome].fill}"/>`,
+      `<text x="${n(item.x + 16)}" y="${item.y}" font-size="11" fill="#2d3748">${escapeXml(item.text)}</text>`,
+    );
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;

@@ -61,7 +61,7 @@ describe('layoutTimeline', () => {
     const layout = layoutTimeline(small, { width: 600 });
     expect(layout).toMatchObject({
       width: 600,
-      height: 232,
+      height: 308,
       lanes: 2,
       end: 300,
       domainEnd: 300,
@@ -100,6 +100,11 @@ describe('layoutTimeline', () => {
       // Too short for its name: the label goes just right of the bar, where the lane is free.
       { id: 'call_3', lane: 0, outcome: 'failed', x: 242.7, y: 90, width: 16.6, labels: ['right 263.3,112 calculator · 10 ms · failed'] },
     ]);
+    expect(layout.list.map(({ x, y, text }) => `${x},${y} ${text}`)).toEqual([
+      '16,250 call_1 · weather · lane 0 · 0–100 ms · succeeded',
+      '16,268 call_2 · search · lane 1 · 0–300 ms · timed out',
+      '16,286 call_3 · calculator · lane 0 · 100–110 ms · failed',
+    ]);
     expect(layout.bars[2]!.tooltip).toBe('call_3 · calculator · failed · 100–110 ms: division by <zero> & "more"');
   });
 
@@ -115,6 +120,28 @@ describe('layoutTimeline', () => {
     ];
     const labels = layoutTimeline(events, { width: 1100 }).bars.map((bar) => bar.labels.map((label) => `${label.placement} ${label.text}`));
     expect(labels).toEqual([['inside a_long_tool_name', 'inside 500 ms'], ['inside cal…', 'inside 50 ms'], ['inside search', 'inside 450 ms']]);
+  });
+
+  it('counts time from the first start, as an agent stamps events from its own start', () => {
+    const shifted = small.map((event) => ({ ...event, at: event.at + 40 }));
+    expect(layoutTimeline(shifted, { width: 600 })).toEqual(layoutTimeline(small, { width: 600 }));
+  });
+
+  it('lists the calls in two columns under the axis when there are more than five', async () => {
+    const layout = layoutTimeline(await exampleTimelineEvents());
+    expect(layout.list.map(({ x, y, text }) => `${x},${y} ${text}`)).toEqual([
+      '16,346 call_1 · weather · lane 0 · 0–120 ms · succeeded',
+      '16,364 call_2 · search · lane 1 · 0–340 ms · succeeded',
+      '16,382 call_3 · weather · lane 2 · 0–80 ms · succeeded',
+      '16,400 call_4 · fetch_page · lane 3 · 0–260 ms · succeeded',
+      '16,418 call_5 · fetch_page · lane 2 · 80–580 ms · timed out',
+      '480,346 call_6 · search · lane 0 · 120–270 ms · succeeded',
+      '480,364 call_7 · calculator · lane 3 · 260–320 ms · failed',
+      '480,382 call_8 · search · lane 0 · 270–680 ms · succeeded',
+      '480,400 call_9 · weather · lane 3 · 320–540 ms · succeeded',
+      '480,418 call_10 · calculator · lane 1 · 340–370 ms · succeeded',
+    ]);
+    expect(layout.height).toBe(440);
   });
 
   it('draws a call with no settlement as still running until the last event', () => {
@@ -146,7 +173,7 @@ describe('renderTimeline', () => {
   it('writes well-formed XML with escaped text, a legend, lanes and an axis', () => {
     const svg = renderTimeline(small, { width: 600, title: 'Batch <1> & co' });
     expect(wellFormedXmlProblems(svg)).toEqual([]);
-    expect(svg).toContain('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="232" viewBox="0 0 600 232"');
+    expect(svg).toContain('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="308" viewBox="0 0 600 308"');
     expect(svg).toContain('>Batch &#60;1&#62; &#38; co</text>');
     expect(svg).toContain('<title>call_3 · calculator · failed · 100–110 ms: division by &#60;zero&#62; &#38; &#34;more&#34;</title>');
     for (const legend of ['succeeded', 'failed', 'timed out', 'aborted']) expect(svg).toContain(`>${legend}</text>`);
