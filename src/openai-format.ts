@@ -42,7 +42,17 @@ export interface ToolMessage {
   content: string;
 }
 
-/** A chat-completions message. */
+/**
+ * A chat-completions message, assignable to the `openai` client's `ChatCompletionMessageParam`.
+ *
+ * @example
+ * ```ts
+ * const messages: ChatMessage[] = [
+ *   { role: 'system', content: 'You are terse.' },
+ *   { role: 'user', content: 'What is 1 + 2?' },
+ * ];
+ * ```
+ */
 export type ChatMessage = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
 
 const unparsedMarker = Symbol.for('xstate-parallel-tools.UnparsedArguments');
