@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock, toPromise } from 'xstate';
+import { createActor, SimulatedClock, toPromise, type AnyActorRef } from 'xstate';
 import { z } from 'zod';
 import { createAgentMachine, runAgent, type AgentLoopEmitted } from '../src/agent.js';
 import { createScriptedModel } from '../src/models/scripted-model.js';
@@ -147,6 +147,22 @@ describe('runAgent', () => {
     await flush();
     expect(await rejection).toBe(thrown);
     expect(ctl.pending.get('c1')!.signal.aborted).toBe(true);
+  });
+
+  it('attaches inspect to the agent\'s actor system, which holds the model, the batch and its calls', async () => {
+    const actors: string[] = [];
+    await runAgent({
+      model: createScriptedModel([askFor(toolCall('c1', 'add', '{"a":1,"b":1}')), say('2')]),
+      tools: [add],
+      messages: [user],
+      inspect: (event) => {
+        if (event.type === '@xstate.actor') actors.push((event.actorRef as AnyActorRef).id);
+      },
+    });
+    // The root, then one actor per invocation; the batch's one call runs in a lane actor whose id is the batch's business.
+    expect(actors).toHaveLength(6);
+    expect(actors.filter((id) => ['model', 'batchRelay', 'toolBatch'].includes(id))).toEqual(['model', 'batchRelay', 'toolBatch', 'model']);
+    expect(actors.indexOf('toolBatch')).toBe(3);
   });
 
   it('rejects with a TypeError for invalid options before calling the model', async () => {
