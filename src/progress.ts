@@ -98,7 +98,8 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
 
   const fit = (line: string): string => {
     const columns = stream.columns;
-    if (!tty || columns === undefined || line.length < columns) return line;
+    // A pseudo-terminal may report 0 columns: then there is nothing to fit.
+    if (!tty || !columns || columns < 20 || line.length < columns) return line;
     return `${line.slice(0, Math.max(0, columns - 2))}…`;
   };
 
