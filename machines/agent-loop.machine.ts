@@ -9,7 +9,7 @@
  * calls (`stepLimitReached`), or an error (`failed`).
  *
  * ## Exports
- * - `agentLoopMachine`, `defaultMaxSteps`
+ * - `agentLoopMachine`, `defaultMaxSteps`, `cancelledError`
  * - `AgentLoopInput`, `AgentLoopContext`, `AgentLoopEvent`, `AgentLoopEmitted`,
  *   `AgentLoopOutput`, `AgentLoopError`, `StepUsage`, `ModelStepInput`, `ModelStepOutput`
  *   (defined in agent-loop.types.ts, to keep this file short)
@@ -46,7 +46,8 @@
  * model with deferred tools and `SimulatedClock`, and asserts the exact
  * conversation, output and the exact sequence of emitted events.
  */
-import { assertEvent, assign, emit, fromCallback, fromPromise, sendTo, setup, type ActorSystem, type ActorSystemInfo, type AnyActorRef } from 'xstate';
+import { assertEvent, assign, emit, fromCallback, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
+import { clockNow } from './clock-now.js';
 import { resolveBatchOptions, showValue } from '../src/options.js';
 import { toToolCalls, toToolMessages } from '../src/openai-format.js';
 import type {
@@ -88,9 +89,18 @@ const batchRelay = fromCallback<AgentLoopEvent, { agent: AnyActorRef }>(({ input
   return () => subscription?.unsubscribe();
 });
 
-function clockNow(system: ActorSystem<ActorSystemInfo>): number {
-  const clock = system._clock as { now?: () => number } | undefined;
-  return typeof clock?.now === 'function' ? clock.now() : 0;
+/**
+ * The error of a run cancelled at `step`.
+ *
+ * @param step - the step the run was at.
+ * @returns `{ kind: 'cancelled', step, message }`.
+ * @example
+ * ```ts
+ * cancelledError(2); // { kind: 'cancelled', step: 2, message: 'The agent was cancelled at step 2' }
+ * ```
+ */
+export function cancelledError(step: number): Extract<AgentLoopError, { kind: 'cancelled' }> {
+  return { kind: 'cancelled', step, message: `The agent was cancelled at step ${step}` };
 }
 
 function describeError(error: unknown): string {
@@ -189,9 +199,7 @@ export const agentLoopMachine = setup({
       const message = `The model failed at step ${context.step}: ${describeError(error)}`;
       return { error: { kind: 'model' as const, step: context.step, message, error } };
     }),
-    recordCancelled: assign({
-      error: ({ context }) => ({ kind: 'cancelled' as const, step: context.step, message: `The agent was cancelled at step ${context.step}` }),
-    }),
+    recordCancelled: assign({ error: ({ context }) => cancelledError(context.step) }),
     markCancelled: assign({ cancelled: true }),
     settle: assign((_, params: { status: AgentLoopOutput['status'] }) => ({ status: params.status })),
     cancelBatch: sendTo('toolBatch', { type: 'batch.cancel' }),

@@ -46,7 +46,8 @@
  * test/tool-batch.machine.test.ts drives the machine with deferred tools and
  * `SimulatedClock` and asserts exact peaks, orders and failure kinds.
  */
-import { and, assertEvent, assign, emit, enqueueActions, setup, stopChild, type ActorSystem, type ActorSystemInfo } from 'xstate';
+import { and, assertEvent, assign, emit, enqueueActions, setup, stopChild } from 'xstate';
+import { clockNow } from './clock-now.js';
 import { ToolCallError } from '../src/errors.js';
 import { resolveBatchOptions, assertToolCalls } from '../src/options.js';
 import type { BatchOptions, JoinPolicy, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
@@ -148,12 +149,6 @@ export const unlimitedRunningCalls = 256;
 /** The child id of a lane: its number, reused per lane (see the module header). */
 export function laneId(lane: number): string {
   return String(lane);
-}
-
-function clockNow(system: ActorSystem<ActorSystemInfo>): number {
-  // Optional chaining: graph traversal and hand-made actor scopes may carry a bare system.
-  const clock = system._clock as { now?: () => number } | undefined;
-  return typeof clock?.now === 'function' ? clock.now() : 0;
 }
 
 function buildQueues(calls: ToolCall[], perTool: Record<string, number>): { queues: AdmissionQueue[]; slots: Slot[] } {

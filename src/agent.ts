@@ -5,6 +5,7 @@
 import { createActor, fromPromise, type InspectionEvent, type Observer } from 'xstate';
 import {
   agentLoopMachine,
+  cancelledError,
   type AgentLoopEmitted,
   type AgentLoopOutput,
   type ModelStepInput,
@@ -15,9 +16,9 @@ import { createWallClock, type ClockWithNow } from './clock.js';
 import type { ChatModel } from './models/chat-model.js';
 import type { ChatMessage } from './openai-format.js';
 import { showValue } from './options.js';
-import type { ToolSource } from './run-tool-batch.js';
 import type { BatchOptions } from './schemas.js';
-import { createToolRouter, type ToolRouter } from './tools.js';
+import { routerFrom, type ToolSource } from './tools.js';
+import { actorPromise } from './actor-promise.js';
 
 // Re-exported here for the progress view and the timeline, which consume the loop's events.
 export type { AgentLoopEmitted, AgentLoopOutput } from '../machines/agent-loop.machine.js';
@@ -48,12 +49,6 @@ export type RunAgentOptions = AgentMachineOptions &
     clock?: ClockWithNow;
   };
 
-function resolveRouter(options: ToolSource): ToolRouter {
-  if (options.router !== undefined) return options.router;
-  if (options.tools !== undefined) return createToolRouter(options.tools);
-  throw new TypeError(`Expected \`tools\` (an array of tools) or \`router\`, got ${showValue((options as { tools?: unknown }).tools)}`);
-}
-
 /**
  * The agent loop machine with a model and tools provided.
  *
@@ -73,7 +68,7 @@ export function createAgentMachine(options: AgentMachineOptions): typeof agentLo
   if (typeof model !== 'object' || model === null || typeof model.complete !== 'function') {
     throw new TypeError(`Expected \`model\` to be a ChatModel with a \`complete\` method, got ${showValue(model)}`);
   }
-  const router = resolveRouter(options);
+  const router = routerFrom(options);
   return agentLoopMachine.provide({
     actors: {
       model: fromPromise<ModelStepOutput, ModelStepInput>(({ input, signal }) =>
@@ -126,38 +121,12 @@ export function runAgent(options: RunAgentOptions): Promise<AgentLoopOutput> {
     const initial = actor.getSnapshot();
     if (initial.status === 'error') throw initial.error;
 
-    const cancel = (): void => actor.send({ type: 'agent.cancel' });
-    // As in runToolBatch: a listener that throws cancels the run, which rejects with what it threw,
-    // instead of surfacing as an uncaught exception outside the promise.
-    let listenerFailed = false;
-    let listenerError: unknown;
-    if (onEvent) {
-      actor.on('*', (event) => {
-        try {
-          onEvent(event);
-        } catch (error) {
-          if (listenerFailed) return;
-          listenerFailed = true;
-          listenerError = error;
-          queueMicrotask(() => {
-            if (actor.getSnapshot().status === 'active') cancel();
-          });
-        }
-      });
+    if (signal?.aborted) {
+      // Nothing has run: end as a run cancelled before its first step, without calling the model.
+      const { context } = initial;
+      resolve({ status: 'failed', messages: context.messages, steps: [], error: cancelledError(context.step) });
+      return;
     }
-    signal?.addEventListener('abort', cancel, { once: true });
-    actor.subscribe({
-      complete: () => {
-        signal?.removeEventListener('abort', cancel);
-        if (listenerFailed) reject(listenerError);
-        else resolve(actor.getSnapshot().output!);
-      },
-      error: (error) => {
-        signal?.removeEventListener('abort', cancel);
-        reject(error);
-      },
-    });
-    actor.start();
-    if (signal?.aborted) cancel();
+    resolve(actorPromise(actor, { signal, onEvent, cancelEvent: { type: 'agent.cancel' } }));
   });
 }

@@ -1,7 +1,7 @@
 export { runToolBatch } from './run-tool-batch.js';
-export type { RunToolBatchOptions, ToolSource } from './run-tool-batch.js';
+export type { RunToolBatchOptions } from './run-tool-batch.js';
 export { defineTool, createToolRouter } from './tools.js';
-export type { Tool, AnyTool, ToolRouter, ToolExecuteContext, FunctionToolSpec } from './tools.js';
+export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext, FunctionToolSpec } from './tools.js';
 export { ToolBatchError, ToolCallError } from './errors.js';
 export { toolCallSchema, failureKinds, joinPolicies } from './schemas.js';
 export type {

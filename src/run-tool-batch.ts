@@ -8,10 +8,8 @@ import { createWallClock, type ClockWithNow } from './clock.js';
 import { ToolBatchError } from './errors.js';
 import { assertToolCalls, resolveBatchOptions, showValue } from './options.js';
 import type { BatchOptions, SettledResult, ToolCall, ToolOutput } from './schemas.js';
-import { createToolRouter, type AnyTool, type ToolRouter } from './tools.js';
-
-/** Where the tools come from: a list of tools, or a router built from one. */
-export type ToolSource = { tools: readonly AnyTool[]; router?: never } | { router: ToolRouter; tools?: never };
+import { routerFrom, type ToolRouter, type ToolSource } from './tools.js';
+import { actorPromise } from './actor-promise.js';
 
 /** Options of `runToolBatch`: the tools, the batch options, and hooks. */
 export type RunToolBatchOptions = ToolSource &
@@ -39,12 +37,6 @@ function machineFor(router: ToolRouter): typeof toolBatchMachine {
     machines.set(router, machine);
   }
   return machine;
-}
-
-function resolveRouter(options: RunToolBatchOptions): ToolRouter {
-  if (options.router !== undefined) return options.router;
-  if (options.tools !== undefined) return createToolRouter(options.tools);
-  throw new TypeError(`Expected \`tools\` (an array of tools) or \`router\`, got ${showValue((options as { tools?: unknown }).tools)}`);
 }
 
 /**
@@ -82,7 +74,7 @@ export function runToolBatch(calls: readonly ToolCall[], options: RunToolBatchOp
     assertToolCalls(calls);
     const { concurrency, policy, timeoutMs, perToolConcurrency, signal, inspect, onEvent, clock } = options;
     const batchOptions = resolveBatchOptions({ concurrency, policy, timeoutMs, perToolConcurrency });
-    const router = resolveRouter(options);
+    const router = routerFrom(options);
     if (signal?.aborted) {
       reject(signal.reason);
       return;
@@ -93,57 +85,18 @@ export function runToolBatch(calls: readonly ToolCall[], options: RunToolBatchOp
       clock: clock ?? createWallClock(),
       ...(inspect ? { inspect } : {}),
     });
-    const cancel = (): void => actor.send({ type: 'batch.cancel' });
-    // A listener that throws would otherwise surface as an uncaught exception, outside the promise
-    // the caller awaits: it cancels the batch instead, and the batch rejects with what it threw.
-    let listenerFailed = false;
-    let listenerError: unknown;
-    if (onEvent) {
-      actor.on('*', (event) => {
-        try {
-          onEvent(event);
-        } catch (error) {
-          if (listenerFailed) return;
-          listenerFailed = true;
-          listenerError = error;
-          queueMicrotask(() => {
-            if (actor.getSnapshot().status === 'active') cancel();
-          });
-        }
-      });
-    }
-    signal?.addEventListener('abort', cancel, { once: true });
-
-    actor.subscribe({
-      complete: () => {
-        signal?.removeEventListener('abort', cancel);
-        if (listenerFailed) reject(listenerError);
-        else settle(actor.getSnapshot().output!, signal, resolve, reject);
-      },
-      error: (error) => {
-        signal?.removeEventListener('abort', cancel);
-        reject(error);
-      },
-    });
-    actor.start();
+    resolve(actorPromise(actor, { signal, onEvent, cancelEvent: { type: 'batch.cancel' } }).then((output) => settle(output, signal)));
   });
 }
 
-function settle(
-  output: ToolBatchOutput,
-  signal: AbortSignal | undefined,
-  resolve: (value: ToolOutput[] | SettledResult[]) => void,
-  reject: (reason: unknown) => void,
-): void {
+/** The batch's output as `runToolBatch` promises it: the results, or a rejection. */
+function settle(output: ToolBatchOutput, signal: AbortSignal | undefined): ToolOutput[] | SettledResult[] {
   switch (output.status) {
     case 'succeeded':
-      resolve('results' in output ? output.results : output.outputs);
-      return;
+      return 'results' in output ? output.results : output.outputs;
     case 'failed':
-      reject(new ToolBatchError(output.policy, output.failures, output.outputs));
-      return;
+      throw new ToolBatchError(output.policy, output.failures, output.outputs);
     case 'cancelled':
-      reject(signal?.reason ?? new DOMException('The tool batch was cancelled', 'AbortError'));
-      return;
+      throw signal?.reason ?? new DOMException('The tool batch was cancelled', 'AbortError');
   }
 }

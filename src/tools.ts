@@ -165,3 +165,23 @@ function toFunctionToolSpec(tool: AnyTool): FunctionToolSpec {
   }) as Record<string, unknown>;
   return { type: 'function', function: { name: tool.name, description: tool.description, parameters } };
 }
+
+/** Where the tools come from: a list of tools, or a router built from one. */
+export type ToolSource = { tools: readonly AnyTool[]; router?: never } | { router: ToolRouter; tools?: never };
+
+/**
+ * The router of a `ToolSource`: `router` as given, or one made from `tools`.
+ *
+ * @param source - `{ tools }` or `{ router }`.
+ * @returns the router.
+ * @throws `TypeError` when there is neither.
+ * @example
+ * ```ts
+ * const router = routerFrom({ tools: [add] });
+ * ```
+ */
+export function routerFrom(source: ToolSource): ToolRouter {
+  if (source.router !== undefined) return source.router;
+  if (source.tools !== undefined) return createToolRouter(source.tools);
+  throw new TypeError(`Expected \`tools\` (an array of tools) or \`router\`, got ${showValue((source as { tools?: unknown }).tools)}`);
+}

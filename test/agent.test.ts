@@ -116,10 +116,12 @@ describe('runAgent', () => {
     expect(output.error).toEqual({ kind: 'cancelled', step: 1, message: 'The agent was cancelled at step 1' });
   });
 
-  it('with an already aborted signal, ends in failed (cancelled) before any tool runs', async () => {
+  it('with an already aborted signal, ends in failed (cancelled) without calling the model or any tool', async () => {
     const ctl = controlledTool();
+    const scripted = createScriptedModel([askFor(toolCall('c1', 'ctl', '{}'))]);
+    const requests: unknown[] = [];
     const output = await runAgent({
-      model: createScriptedModel([askFor(toolCall('c1', 'ctl', '{}'))]),
+      model: { name: 'counting', complete: (request) => (requests.push(request), scripted.complete(request)) },
       tools: [ctl.tool],
       messages: [user],
       signal: AbortSignal.abort(),
@@ -130,7 +132,7 @@ describe('runAgent', () => {
       steps: [],
       error: { kind: 'cancelled', step: 1, message: 'The agent was cancelled at step 1' },
     });
-    expect(ctl.started).toEqual([]);
+    expect([requests.length, ctl.started]).toEqual([0, []]);
   });
 
   it('rejects with what onEvent threw, after cancelling the run', async () => {
