@@ -268,3 +268,54 @@ describe('xstate-parallel-tools demo', () => {
     expect(existsSync(join(cwd, 'out/timeline-1.svg'))).toBe(true);
   });
 });
+
+describe('the demo tools', () => {
+  it('calculate evaluates arithmetic with precedence, powers and parentheses, and rejects anything else', async () => {
+    const { calculate } = await import('../src/demo/calculate.js');
+    expect(['(1 + 2) * 3 ^ 2 / 4', '2 ^ 3 ^ 2', '-2 ^ 2', '2 ^ -1', '1.5e3 + .5', '7 % 4', ' 2 *(3+4) '].map(calculate)).toEqual([
+      6.75, 512, -4, 0.5, 1500.5, 3, 14,
+    ]);
+    const errors = ['2 +', '2 $ 3', '(1', '1 2', '', 'process.exit()'].map((expression) => {
+      try {
+        return calculate(expression);
+      } catch (error) {
+        return String(error);
+      }
+    });
+    expect(errors).toEqual([
+      'SyntaxError: Unexpected end of the expression',
+      'SyntaxError: Unexpected "$" at position 3',
+      'SyntaxError: Unexpected end of the expression',
+      'SyntaxError: Unexpected "2" at position 3',
+      'SyntaxError: Unexpected end of the expression',
+      'SyntaxError: Unexpected "p" at position 1',
+    ]);
+  });
+
+  it('keeps file tools inside the repository, fails a division by zero, and stops slow when aborted', async () => {
+    const { createDemoTools } = await import('../src/demo/tools.js');
+    const { runToolBatch } = await import('../src/run-tool-batch.js');
+    const results = await runToolBatch(
+      [
+        { id: 'a', name: 'stat_file', arguments: { path: '../package.json' } },
+        { id: 'b', name: 'hash_file', arguments: { path: '/etc/hostname' } },
+        { id: 'c', name: 'count_words', arguments: { path: 'test/fixtures/not-assistant.json' } },
+        { id: 'd', name: 'calculate', arguments: { expression: '1 / 0' } },
+        { id: 'e', name: 'slow', arguments: { ms: 60_000 } },
+      ],
+      { tools: createDemoTools(), policy: 'settleAll', timeoutMs: 50 },
+    );
+    expect(results.map((result) => (result.ok ? result.output.result : `${result.failure.kind}: ${result.failure.message}`))).toEqual([
+      'error: "../package.json" is outside the repository',
+      'error: "/etc/hostname" is outside the repository',
+      { path: 'test/fixtures/not-assistant.json', words: 6 },
+      'error: 1 / 0 is not a finite number',
+      'timeout: the tool did not settle within 50 ms',
+    ]);
+    const slow = createDemoTools().find((tool) => tool.name === 'slow')!;
+    const controller = new AbortController();
+    const running = slow.execute({ ms: 60_000 }, { signal: controller.signal, call: { id: 'f', name: 'slow', arguments: {} } });
+    controller.abort(new Error('stop'));
+    await expect(running).rejects.toThrow('stop');
+  });
+});
