@@ -257,7 +257,7 @@ export function layoutTimeline(events: readonly ToolBatchEmitted[], options: Tim
     for (const text of bar.labels) if (text.placement !== 'inside') placed.push(text.box);
   }
   const status = batch ? `batch ${batch.status}` : 'batch still running';
-  const subtitle = `${starts.size} calls · ${lanes} ${lanes === 1 ? 'lane' : 'lanes'} · ${Math.round(end)} ms · ${status}`;
+  const subtitle = `${starts.size} ${starts.size === 1 ? 'call' : 'calls'} started · ${lanes} ${lanes === 1 ? 'lane' : 'lanes'} · ${Math.round(end)} ms · ${status}`;
   const listTop = plot.y + plot.height + 70;
   const columns = bars.length > 5 ? 2 : 1;
   const perColumn = Math.ceil(bars.length / columns);

@@ -65,7 +65,7 @@ describe('layoutTimeline', () => {
       lanes: 2,
       end: 300,
       domainEnd: 300,
-      subtitle: '3 calls · 2 lanes · 300 ms · batch succeeded',
+      subtitle: '3 calls started · 2 lanes · 300 ms · batch succeeded',
       plot: { x: 76, y: 84, width: 500, height: 96 },
     });
     expect(layout.ticks.map((tick) => `${tick.ms}@${tick.x}`)).toEqual([
@@ -147,7 +147,7 @@ describe('layoutTimeline', () => {
   it('draws a call with no settlement as still running until the last event', () => {
     const layout = layoutTimeline([{ type: 'call.started', index: 0, id: 'a', name: 'slow', lane: 0, at: 0 }]);
     expect(layout.bars.map(({ outcome, start, end }) => ({ outcome, start, end }))).toEqual([{ outcome: 'running', start: 0, end: 0 }]);
-    expect(layout.subtitle).toBe('1 calls · 1 lane · 0 ms · batch still running');
+    expect(layout.subtitle).toBe('1 call started · 1 lane · 0 ms · batch still running');
   });
 
   it('keeps every label box of the 10-call example apart from every other label and every other bar', async () => {

@@ -99,7 +99,8 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
     batches.forEach((batch, i) => {
       const file = join(outDir, `timeline-${i + 1}.svg`);
       writeFileSync(file, renderTimeline(batch.events, { title: timelineTitle(batch, options) }));
-      io.stderr.write(`wrote ${relative(io.cwd, file) || file}\n`);
+      const shown = relative(io.cwd, file);
+      io.stderr.write(`wrote ${shown.startsWith('..') ? file : shown}\n`);
     });
     if (options.inspectFile !== undefined) io.stderr.write(`wrote ${options.inspectFile}\n`);
     io.stdout.write(formatConversation(output.messages));
