@@ -8,9 +8,10 @@
  * `succeeded`, `failed` or `cancelled` with every result at its call's index.
  *
  * ## Exports
- * - `toolBatchMachine`
+ * - `toolBatchMachine`, `cloneBatchSnapshot`, `unlimitedRunningCalls`, `laneId`
  * - `ToolBatchInput`, `ToolBatchContext`, `ToolBatchEvent`, `ToolBatchEmitted`,
- *   `ToolBatchOutput`, `Slot`, `SlotStatus`
+ *   `ToolBatchOutput`, `Slot`, `SlotStatus` (defined in tool-batch.types.ts,
+ *   with the admission queues in admission-queues.ts)
  *
  * ## Implementation strategy
  * - `scheduling` is an eventless step: when `hasFreeSlot`, `admitQueued` spawns
@@ -50,86 +51,12 @@ import { and, assertEvent, assign, emit, enqueueActions, setup, stopChild } from
 import { clockNow } from './clock-now.js';
 import { ToolCallError } from '../src/errors.js';
 import { resolveBatchOptions, assertToolCalls } from '../src/options.js';
-import type { BatchOptions, JoinPolicy, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
-import { createToolCallLogic, toolFailure, type ToolCallSettledEvent } from './tool-call.machine.js';
-
-/** What the batch machine is started with. */
-export interface ToolBatchInput {
-  calls: ToolCall[];
-  options?: BatchOptions;
-}
-
-/** Where one call is in its life. */
-export type SlotStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted';
-
-/** One call's slot: its outcome lands here, at the call's index. */
-export interface Slot {
-  status: SlotStatus;
-  /** The lane (child id suffix) while running. */
-  lane?: number;
-  /** Which admission queue the call waits in (per-tool limits). */
-  queue: number;
-  output?: ToolOutput;
-  failure?: ToolFailure;
-  startedAt?: number;
-  settledAt?: number;
-}
-
-/** A FIFO of call indices that share one concurrency limit. */
-export interface AdmissionQueue {
-  /** The limited tool's name, or `null` for calls without a per-tool limit. */
-  tool: string | null;
-  limit: number;
-  indices: number[];
-  /** The next index in `indices` to admit: the queue cursor. */
-  head: number;
-  running: number;
-}
-
-/** The batch machine's context. Arrays here are owned by the machine and mutated in place. */
-export interface ToolBatchContext {
-  calls: ToolCall[];
-  slots: Slot[];
-  /** The running limit in effect: the `concurrency` option, or `unlimitedRunningCalls` for `Infinity`. */
-  concurrency: number;
-  policy: JoinPolicy;
-  timeoutMs: number | undefined;
-  queues: AdmissionQueue[];
-  running: number;
-  settled: number;
-  failureCount: number;
-  /** The index of the first failure in time, if any. */
-  firstFailure: number | undefined;
-  cancelled: boolean;
-  /** Lanes whose child was reaped and whose id can be reused. */
-  freeLanes: number[];
-  laneCount: number;
-}
-
-/** Events the batch machine accepts. */
-export type ToolBatchEvent = ToolCallSettledEvent | { type: 'batch.cancel' };
-
-/** Progress events the batch machine emits (subscribe with `actor.on(type, fn)`). */
-export type ToolBatchEmitted =
-  /** `lane` is the concurrency slot (0 … concurrency−1 while every lane is busy) the call runs in: a timeline's row. */
-  | { type: 'call.started'; index: number; id: string; name: string; lane: number; at: number }
-  | {
-      type: 'call.settled';
-      index: number;
-      id: string;
-      name: string;
-      status: 'succeeded' | 'failed' | 'aborted';
-      at: number;
-      failure?: ToolFailure;
-    }
-  | { type: 'batch.settled'; status: 'succeeded' | 'failed' | 'cancelled'; at: number };
-
-/** The batch's result, a tagged union on `status`. */
-export type ToolBatchOutput =
-  | { status: 'succeeded'; outputs: ToolOutput[] }
-  | { status: 'succeeded'; results: SettledResult[] }
-  | { status: 'failed'; policy: JoinPolicy; failures: ToolFailure[]; outputs: Array<ToolOutput | undefined> }
-  | { status: 'cancelled'; outputs: Array<ToolOutput | undefined> };
+import type { ToolFailure, ToolOutput } from '../src/schemas.js';
+import { createToolCallLogic, type ToolCallSettledEvent } from './tool-call.machine.js';
+import { toolFailure } from './tool-failure.js';
+import { buildQueues, nextQueue } from './admission-queues.js';
+import type { ToolBatchInput, Slot, ToolBatchContext, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput } from './tool-batch.types.js';
+export type { ToolBatchInput, SlotStatus, Slot, ToolBatchContext, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput } from './tool-batch.types.js';
 
 /** The default tool runner fails every call: tools must be provided. */
 const noToolsProvided = createToolCallLogic((call) => {
@@ -149,38 +76,6 @@ export const unlimitedRunningCalls = 256;
 /** The child id of a lane: its number, reused per lane (see the module header). */
 export function laneId(lane: number): string {
   return String(lane);
-}
-
-function buildQueues(calls: ToolCall[], perTool: Record<string, number>): { queues: AdmissionQueue[]; slots: Slot[] } {
-  const queues: AdmissionQueue[] = [{ tool: null, limit: Infinity, indices: [], head: 0, running: 0 }];
-  const byTool = new Map<string, number>();
-  const slots: Slot[] = new Array(calls.length);
-  for (let index = 0; index < calls.length; index++) {
-    const name = calls[index]!.name;
-    let queue = 0;
-    const limit = Object.hasOwn(perTool, name) ? perTool[name]! : undefined;
-    if (limit !== undefined) {
-      let found = byTool.get(name);
-      if (found === undefined) {
-        found = queues.push({ tool: name, limit, indices: [], head: 0, running: 0 }) - 1;
-        byTool.set(name, found);
-      }
-      queue = found;
-    }
-    queues[queue]!.indices.push(index);
-    slots[index] = { status: 'queued', queue };
-  }
-  return { queues, slots };
-}
-
-/** The queue whose head is the lowest waiting index among queues under their limit. */
-function nextQueue(context: ToolBatchContext): AdmissionQueue | undefined {
-  let best: AdmissionQueue | undefined;
-  for (const queue of context.queues) {
-    if (queue.head >= queue.indices.length || queue.running >= queue.limit) continue;
-    if (best === undefined || queue.indices[queue.head]! < best.indices[best.head]!) best = queue;
-  }
-  return best;
 }
 
 function isLiveCompletion(context: ToolBatchContext, event: ToolBatchEvent): boolean {
@@ -252,7 +147,7 @@ export const toolBatchMachine = setup({
   },
   actors: { runTool: noToolsProvided },
   guards: {
-    hasFreeSlot: ({ context }) => context.running < context.concurrency && nextQueue(context) !== undefined,
+    hasFreeSlot: ({ context }) => context.running < context.concurrency && nextQueue(context.queues) !== undefined,
     allSettled: ({ context }) => context.settled === context.slots.length,
     hasFailures: ({ context }) => context.failureCount > 0,
     isLiveCompletion: ({ context, event }) => isLiveCompletion(context, event),
@@ -264,7 +159,7 @@ export const toolBatchMachine = setup({
     admitQueued: enqueueActions(({ context, enqueue, self }) => {
       const at = clockNow(self.system);
       let { running, laneCount } = context;
-      for (let queue = nextQueue(context); queue !== undefined && running < context.concurrency; queue = nextQueue(context)) {
+      for (let queue = nextQueue(context.queues); queue !== undefined && running < context.concurrency; queue = nextQueue(context.queues)) {
         const index = queue.indices[queue.head++]!;
         queue.running++;
         running++;

@@ -10,6 +10,7 @@
  * - `createToolCallLogic(execute, options)`: the actor logic, given a tool executor.
  * - `toolCallChart`: the same states as a statechart definition, for diagrams.
  * - `ToolCallInput`, `ToolCallSettledEvent`, `ToolExecutor`, `ToolCallSnapshot`.
+ * - `maxTimeoutMs`, the longest timeout a timer can wait.
  *
  * ## Implementation strategy
  * A hand-written `ActorLogic`, not a machine. A child machine that invokes a
@@ -53,8 +54,8 @@ import {
   type EventObject,
   type Snapshot,
 } from 'xstate';
-import { ToolCallError } from '../src/errors.js';
-import type { FailureKind, ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
+import type { ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
+import { failureFromError, toolFailure } from './tool-failure.js';
 import { describeNonJson } from './json-result.js';
 
 /** What the batch machine gives each invocation actor. */
@@ -115,37 +116,6 @@ const timeoutEventId = 'callTimeout';
 export const maxTimeoutMs = 2_147_483_647;
 
 const stopReason = (): DOMException => new DOMException('The tool call was aborted', 'AbortError');
-
-/** Builds a `ToolFailure` for one call. */
-export function toolFailure(
-  index: number,
-  call: ToolCall,
-  kind: FailureKind,
-  message: string,
-  error: unknown,
-): ToolFailure {
-  return { index, id: call.id, name: call.name, kind, message, error };
-}
-
-/** Maps whatever a tool threw or rejected with to a failure of the right kind. */
-export function failureFromError(index: number, call: ToolCall, error: unknown): ToolFailure {
-  if (ToolCallError.isInstance(error)) return toolFailure(index, call, error.kind, error.message, error);
-  const message =
-    error instanceof Error
-      ? error.message || error.name
-      : `the tool threw a non-Error value: ${describeThrown(error)}`;
-  return toolFailure(index, call, 'error', message, error);
-}
-
-function describeThrown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  try {
-    return String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
 
 /** Turns a tool's return value into the settlement the parent receives. */
 function settleWithResult(index: number, call: ToolCall, result: unknown): ToolCallSettledEvent {

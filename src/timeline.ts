@@ -8,6 +8,9 @@
  * Output depends only on the events: no clock, no randomness.
  */
 import type { ToolBatchEmitted } from '../machines/tool-batch.machine.js';
+import { estimateTextWidth, label, overlaps, truncate } from './timeline-text.js';
+
+export { estimateTextWidth } from './timeline-text.js';
 
 /** How a bar is coloured: the call's outcome, or `running` when the events end before it settled. */
 export type TimelineOutcome = 'succeeded' | 'failed' | 'timedOut' | 'aborted' | 'running';
@@ -87,34 +90,6 @@ const barHeight = 36;
 const pad = 6;
 const gap = 4;
 
-/**
- * Estimates the width of a text in px, on the wide side (DejaVu Sans metrics),
- * so that a label that fits here fits in narrower fonts too.
- *
- * @param text - the text.
- * @param fontSize - its font size in px.
- * @param bold - whether it is drawn bold (about 10% wider).
- * @returns the estimated width in px.
- * @example
- * ```ts
- * estimateTextWidth('search', 12); // 42.12
- * ```
- */
-export function estimateTextWidth(text: string, fontSize: number, bold = false): number {
-  let em = 0;
-  for (const char of text) {
-    if ("ijl.,:;|!'".includes(char)) em += 0.28;
-    else if (' ·-'.includes(char)) em += 0.34;
-    else if ('frt'.includes(char)) em += 0.41;
-    else if ('mw'.includes(char)) em += 0.98;
-    else if ('MW…'.includes(char)) em += 1;
-    else if (/[A-Z]/.test(char)) em += 0.74;
-    else if (/[0-9]/.test(char)) em += 0.64;
-    else em += 0.62;
-  }
-  return Math.round(em * fontSize * (bold ? 1.1 : 1) * 100) / 100;
-}
-
 function outcomeOf(event: Extract<ToolBatchEmitted, { type: 'call.settled' }>): TimelineOutcome {
   if (event.status === 'succeeded') return 'succeeded';
   if (event.status === 'aborted') return 'aborted';
@@ -127,26 +102,6 @@ function tickStep(end: number, plotWidth: number, minPx = 70): number {
   for (let power = 1; ; power *= 10) {
     for (const unit of [1, 2, 5]) if (end / (unit * power) <= maxTicks) return unit * power;
   }
-}
-
-function overlaps(a: TimelineBox, b: TimelineBox): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
-
-/** The longest prefix of `text` that, with an ellipsis, fits in `width`; `''` when not even one character does. */
-function truncate(text: string, width: number, fontSize: number, bold: boolean): string {
-  if (estimateTextWidth(text, fontSize, bold) <= width) return text;
-  for (let n = text.length - 1; n >= 1; n--) {
-    const candidate = `${text.slice(0, n)}…`;
-    if (estimateTextWidth(candidate, fontSize, bold) <= width) return candidate;
-  }
-  return '';
-}
-
-function label(text: string, x: number, y: number, fontSize: number, bold: boolean, placement: TimelineLabel['placement']): TimelineLabel {
-  const width = estimateTextWidth(text, fontSize, bold);
-  // From cap height (about 0.8 em above the baseline) to the descenders (0.25 em below).
-  return { text, x, y, fontSize, bold, placement, box: { x, y: y - fontSize * 0.8, width, height: fontSize * 1.05 } };
 }
 
 /**

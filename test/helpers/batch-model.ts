@@ -21,7 +21,7 @@ import {
   type ToolBatchEvent,
   type ToolBatchInput,
 } from '../../machines/tool-batch.machine.js';
-import { toolFailure } from '../../machines/tool-call.machine.js';
+import { toolFailure } from '../../machines/tool-failure.js';
 import type { ToolCallInput } from '../../machines/tool-call.machine.js';
 import { guardText } from '../../src/machine-diagram.js';
 import type { JoinPolicy, ToolCall } from '../../src/schemas.js';
