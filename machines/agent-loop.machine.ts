@@ -63,17 +63,7 @@ import type {
 } from './agent-loop.types.js';
 import { toolBatchMachine, type ToolBatchEmitted, type ToolBatchOutput } from './tool-batch.machine.js';
 
-export type {
-  AgentLoopContext,
-  AgentLoopEmitted,
-  AgentLoopError,
-  AgentLoopEvent,
-  AgentLoopInput,
-  AgentLoopOutput,
-  ModelStepInput,
-  ModelStepOutput,
-  StepUsage,
-} from './agent-loop.types.js';
+export type * from './agent-loop.types.js';
 
 /** The default `maxSteps`: the most model calls in one run. */
 export const defaultMaxSteps = 8;

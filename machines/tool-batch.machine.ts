@@ -56,7 +56,7 @@ import { createToolCallLogic, type ToolCallSettledEvent } from './tool-call.mach
 import { toolFailure } from './tool-failure.js';
 import { buildQueues, nextQueue } from './admission-queues.js';
 import type { ToolBatchInput, Slot, ToolBatchContext, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput } from './tool-batch.types.js';
-export type { ToolBatchInput, SlotStatus, Slot, ToolBatchContext, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput } from './tool-batch.types.js';
+export type * from './tool-batch.types.js';
 
 /** The default tool runner fails every call: tools must be provided. */
 const noToolsProvided = createToolCallLogic((call) => {

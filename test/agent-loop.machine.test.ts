@@ -11,24 +11,11 @@ import {
 import { toolBatchMachine } from '../machines/tool-batch.machine.js';
 import { createAgentMachine } from '../src/agent.js';
 import { createScriptedModel, type ModelScript } from '../src/models/scripted-model.js';
-import type { AssistantMessage, ChatMessage, ChatToolCall } from '../src/openai-format.js';
 import { createToolRouter, type AnyTool } from '../src/tools.js';
+import { add, askFor, say, toolCall, user } from './helpers/chat.js';
 import { controlledTool, flush } from './helpers/controlled-tool.js';
-import { z } from 'zod';
-import { defineTool } from '../src/tools.js';
 
-const add = defineTool({
-  name: 'add',
-  description: 'Adds two numbers',
-  parameters: z.object({ a: z.number(), b: z.number() }),
-  execute: ({ a, b }) => a + b,
-});
 
-const user: ChatMessage = { role: 'user', content: 'go' };
-
-const toolCall = (id: string, name = 'ctl', args = '{}'): ChatToolCall => ({ id, type: 'function', function: { name, arguments: args } });
-const askFor = (...toolCalls: ChatToolCall[]): AssistantMessage => ({ role: 'assistant', content: null, tool_calls: toolCalls });
-const say = (content: string): AssistantMessage => ({ role: 'assistant', content });
 
 function startAgent(script: ModelScript, tools: AnyTool[], input: Partial<AgentLoopInput> = {}) {
   const clock = new SimulatedClock();

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock, toPromise, type AnyActorRef } from 'xstate';
-import { z } from 'zod';
 import { createAgentMachine, runAgent, type AgentLoopEmitted } from '../src/agent.js';
 import { createScriptedModel } from '../src/models/scripted-model.js';
-import type { AssistantMessage, ChatMessage, ChatToolCall } from '../src/openai-format.js';
-import { createToolRouter, defineTool } from '../src/tools.js';
+import { createToolRouter } from '../src/tools.js';
+import { add, askFor, say, toolCall, user } from './helpers/chat.js';
 import { controlledTool, flush } from './helpers/controlled-tool.js';
 
-const user: ChatMessage = { role: 'user', content: 'go' };
-const toolCall = (id: string, name: string, args: string): ChatToolCall => ({ id, type: 'function', function: { name, arguments: args } });
-const askFor = (...toolCalls: ChatToolCall[]): AssistantMessage => ({ role: 'assistant', content: null, tool_calls: toolCalls });
-const say = (content: string): AssistantMessage => ({ role: 'assistant', content });
 
-const add = defineTool({
-  name: 'add',
-  description: 'Adds two numbers',
-  parameters: z.object({ a: z.number(), b: z.number() }),
-  execute: ({ a, b }) => a + b,
-});
 
 describe('runAgent', () => {
   it('resolves with the conversation, the steps and status done', async () => {

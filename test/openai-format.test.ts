@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { toToolCalls, toToolMessages, UnparsedArguments, type ChatToolCall } from '../src/openai-format.js';
+import { toToolCalls, toToolMessages, UnparsedArguments } from '../src/openai-format.js';
 import { runToolBatch } from '../src/run-tool-batch.js';
-import { defineTool } from '../src/tools.js';
 import { ToolBatchError } from '../src/errors.js';
 import type { SettledResult } from '../src/schemas.js';
+import { add, toolCall } from './helpers/chat.js';
 
-const toolCall = (id: string, name: string, args: string): ChatToolCall => ({
-  id,
-  type: 'function',
-  function: { name, arguments: args },
-});
 
-const add = defineTool({
-  name: 'add',
-  description: 'Adds two numbers',
-  parameters: z.object({ a: z.number(), b: z.number() }),
-  execute: ({ a, b }) => a + b,
-});
 
 describe('toToolCalls', () => {
   it('parses each argument string as JSON, in tool_calls order', () => {

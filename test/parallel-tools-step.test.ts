@@ -4,20 +4,12 @@ import { ToolBatchError } from '../src/errors.js';
 import type { AssistantMessage, ChatMessage, ChatToolCall } from '../src/openai-format.js';
 import { withParallelTools, type ChatStep } from '../src/parallel-tools-step.js';
 import { defineTool } from '../src/tools.js';
+import { add, toolCall, user } from './helpers/chat.js';
 import { controlledTool, flush } from './helpers/controlled-tool.js';
 
-const toolCall = (id: string, name: string, args: unknown): ChatToolCall => ({
-  id,
-  type: 'function',
-  function: { name, arguments: JSON.stringify(args) },
-});
+/** A tool call whose arguments are given as a value. */
+const callWith = (id: string, name: string, args: unknown): ChatToolCall => toolCall(id, name, JSON.stringify(args));
 
-const add = defineTool({
-  name: 'add',
-  description: 'Adds two numbers',
-  parameters: z.object({ a: z.number(), b: z.number() }),
-  execute: ({ a, b }) => a + b,
-});
 
 const fail = defineTool({
   name: 'fail',
@@ -28,7 +20,6 @@ const fail = defineTool({
   },
 });
 
-const user: ChatMessage = { role: 'user', content: 'go' };
 
 /** A step that answers with one fixed assistant turn. */
 function stepWith(turn: AssistantMessage): ChatStep {
@@ -39,13 +30,13 @@ function stepWith(turn: AssistantMessage): ChatStep {
 const mixedTurn: AssistantMessage = {
   role: 'assistant',
   content: null,
-  tool_calls: [toolCall('c1', 'add', { a: 1, b: 2 }), toolCall('c2', 'fail', {}), toolCall('c3', 'add', { a: 3, b: 4 })],
+  tool_calls: [callWith('c1', 'add', { a: 1, b: 2 }), callWith('c2', 'fail', {}), callWith('c3', 'add', { a: 3, b: 4 })],
 };
 
 describe('withParallelTools', () => {
   it('appends one tool message per call in tool_calls order when later calls finish first', async () => {
     const ctl = controlledTool();
-    const turn: AssistantMessage = { role: 'assistant', content: null, tool_calls: [toolCall('c0', 'ctl', {}), toolCall('c1', 'ctl', {}), toolCall('c2', 'ctl', {})] };
+    const turn: AssistantMessage = { role: 'assistant', content: null, tool_calls: [callWith('c0', 'ctl', {}), callWith('c1', 'ctl', {}), callWith('c2', 'ctl', {})] };
     const step = withParallelTools(stepWith(turn), { tools: [ctl.tool], concurrency: 3 });
     const result = step([user]);
     await flush();
@@ -70,7 +61,7 @@ describe('withParallelTools', () => {
 
   it('under settleAll writes failures as {"error":{"kind","message"}} tool messages and resolves', async () => {
     const badJson: ChatToolCall = { id: 'c4', type: 'function', function: { name: 'add', arguments: '{"a":1' } };
-    const turn: AssistantMessage = { ...mixedTurn, tool_calls: [...mixedTurn.tool_calls!, badJson, toolCall('c5', 'nope', {})] };
+    const turn: AssistantMessage = { ...mixedTurn, tool_calls: [...mixedTurn.tool_calls!, badJson, callWith('c5', 'nope', {})] };
     const step = withParallelTools(stepWith(turn), { tools: [add, fail], policy: 'settleAll', concurrency: 2 });
     expect(await step([user])).toEqual({
       type: 'next',
@@ -105,7 +96,7 @@ describe('withParallelTools', () => {
     const turn: AssistantMessage = {
       role: 'assistant',
       content: 'working',
-      tool_calls: [toolCall('c0', 'ctl', {}), toolCall('c1', 'ctl', {}), toolCall('c2', 'ctl', {})],
+      tool_calls: [callWith('c0', 'ctl', {}), callWith('c1', 'ctl', {}), callWith('c2', 'ctl', {})],
     };
     const step = withParallelTools(stepWith(turn), { tools: [ctl.tool], concurrency: 2, policy: 'failFast' });
     const rejection = step([user]).catch((error: unknown) => error);
@@ -145,7 +136,7 @@ describe('withParallelTools', () => {
   });
 
   it('resolves under joinAll and failFast when every call succeeds', async () => {
-    const turn: AssistantMessage = { role: 'assistant', content: null, tool_calls: [toolCall('a', 'add', { a: 1, b: 1 }), toolCall('b', 'add', { a: 2, b: 2 })] };
+    const turn: AssistantMessage = { role: 'assistant', content: null, tool_calls: [callWith('a', 'add', { a: 1, b: 1 }), callWith('b', 'add', { a: 2, b: 2 })] };
     for (const policy of ['joinAll', 'failFast'] as const) {
       const result = await withParallelTools(stepWith(turn), { tools: [add], policy })([user]);
       expect(result).toEqual({
@@ -165,7 +156,7 @@ describe('withParallelTools', () => {
   });
 
   it('runs only the calls of the last assistant message that have no tool reply yet, and keeps invokedTools', async () => {
-    const turn: AssistantMessage = { role: 'assistant', content: null, tool_calls: [toolCall('c1', 'add', { a: 1, b: 2 }), toolCall('c2', 'add', { a: 5, b: 5 })] };
+    const turn: AssistantMessage = { role: 'assistant', content: null, tool_calls: [callWith('c1', 'add', { a: 1, b: 2 }), callWith('c2', 'add', { a: 5, b: 5 })] };
     const answered: ChatMessage = { role: 'tool', tool_call_id: 'c1', content: '"cached"' };
     const inner: ChatStep = async (messages) => ({ type: 'next', messages: [...messages, turn, answered], invokedTools: ['search'] });
     const result = await withParallelTools(inner, { tools: [add] })([user]);
@@ -188,7 +179,7 @@ describe('withParallelTools', () => {
   it('rejects with signal.reason when the signal aborts the batch, and aborts the running calls', async () => {
     const ctl = controlledTool();
     const controller = new AbortController();
-    const turn: AssistantMessage = { role: 'assistant', content: null, tool_calls: [toolCall('c0', 'ctl', {})] };
+    const turn: AssistantMessage = { role: 'assistant', content: null, tool_calls: [callWith('c0', 'ctl', {})] };
     const rejection = withParallelTools(stepWith(turn), { tools: [ctl.tool], signal: controller.signal })([user]).catch((e: unknown) => e);
     await flush();
     const signal = ctl.pending.get('c0')!.signal;
