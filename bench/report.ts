@@ -6,7 +6,7 @@ import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { defaultBudgetSeconds, systems, type SystemInfo } from './catalog.js';
+import { defaultBudgetSeconds, memoryTimeoutSeconds, systems, type SystemInfo } from './catalog.js';
 import type { FailFastRun, MakespanResult, MemoryResult, OverheadPoint, SkippedK } from './protocol.js';
 
 /** Everything one run of the suite measured. `concurrency: null` is N=∞. */
@@ -221,7 +221,7 @@ function reportText(results: Results, facts: MachineFacts): string {
       ? ''
       : `² Each system and limit has a time budget for this table (${defaultBudgetSeconds} s; ${systems.filter((s) => s.budgetSeconds).map((s) => `${s.label} ${s.budgetSeconds} s`).join(', ')}), so that the whole suite runs in about five minutes. A K whose runs would not fit in what is left of it (estimated from the last K's cost per call, grown by the last growth factor) is left out, with every larger K:\n${skippedNotes.join('\n')}`;
   const memoryNote = results.memory.some((m) => m.result.k !== results.memoryK)
-    ? `¹ One run at K=${fmtK(results.memoryK)} did not finish in 25 s; measured at the size shown instead.`
+    ? `¹ One run at K=${fmtK(results.memoryK)} did not finish in ${memoryTimeoutSeconds} s; measured at the size shown instead.`
     : '';
   // A memory run that timed out and was retried at a smaller K is told in the memory note, not here.
   const failed = results.errors.filter((e) => !(e.figure === 'memory' && results.memory.some((m) => m.system === e.system)));
@@ -255,13 +255,13 @@ ${overheadTable(results, 16)}
 
 ### N = ∞ (no limit)
 
-${results.quick ? 'The quick run measures the systems with a limit at N=16 only.\n\n' : ''}${overheadTable(results, null)}
+${results.quick ? 'The quick run measures the systems with a limit at N=16 only.\n\n' : 'The raw toolBatchMachine actor is measured at N=16 only; at N=∞ it does what runToolBatch does.\n\n'}${overheadTable(results, null)}
 
 ${budgetNote}
 
 ## Makespan against the ideal
 
-K=200 calls of a 5 ms tool (\`setTimeout\`, real timers). Ideal = ⌈K/N⌉ · 5 ms: ${Math.ceil(200 / 16)} waves = ${Math.ceil(200 / 16) * 5} ms at N=16, and one wave (5 ms) for the systems without a limit. Node's timers fire a little late, and every system pays that on each wave, so the floors (the worker pool at N=16, \`Promise.all\` without a limit) do not reach 1.000 either: the last column compares with them. The time a system spends between waves, admitting the next calls, adds to the makespan on top.
+K=200 calls of a 5 ms tool (\`setTimeout\`, real timers), after ten untimed warm-up runs; median of 11 runs (3 with --quick). Ideal = ⌈K/N⌉ · 5 ms: ${Math.ceil(200 / 16)} waves = ${Math.ceil(200 / 16) * 5} ms at N=16, and one wave (5 ms) for the systems without a limit. Node's timers fire a little late, and every system pays that on each wave, so the floors (the worker pool at N=16, \`Promise.all\` without a limit) do not reach 1.000 either: the last column compares with them. The time a system spends between waves, admitting the next calls, adds to the makespan on top.
 
 ${makespanTable(results)}
 

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultBudgetSeconds, systems, type SystemInfo } from './catalog.js';
+import { defaultBudgetSeconds, memoryTimeoutSeconds, systems, type SystemInfo } from './catalog.js';
 import { renderChart } from './chart.js';
 import { profileOurs } from './profile.js';
 import type { ChildRequest, ChildResponse } from './protocol.js';
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const limitOf = (info: SystemInfo, n: number): number | null => (info.limited ? n : null);
 
   const overheadRequests = (info: SystemInfo): ChildRequest[] =>
-    (info.limited && !quick ? [16, null] : [limitOf(info, 16)]).map((concurrency) => ({
+    (info.limited && !quick && info.measureUnlimited !== false ? [16, null] : [limitOf(info, 16)]).map((concurrency) => ({
       system: info.id,
       figure: 'overhead',
       concurrency,
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       budgetSeconds: quick ? 8 : (info.budgetSeconds ?? defaultBudgetSeconds),
     }));
   const makespanRequest = (info: SystemInfo): ChildRequest => ({
-    system: info.id, figure: 'makespan', concurrency: limitOf(info, 16), ks: [], runs, warmEachK: false, budgetSeconds: 0,
+    system: info.id, figure: 'makespan', concurrency: limitOf(info, 16), ks: [], runs: quick ? 3 : 11, warmEachK: false, budgetSeconds: 0,
   });
   const memoryRequest = (info: SystemInfo, k: number): ChildRequest => ({
     system: info.id, figure: 'memory', concurrency: limitOf(info, 16), ks: [k], runs: 1, warmEachK: false, budgetSeconds: 0,
@@ -125,10 +125,10 @@ async function main(): Promise<void> {
       return false;
     }
   };
-  // A memory run is one batch; one that does not end in 25 s is retried at a tenth of the size.
+  // A memory run is one batch; one that does not end in `memoryTimeoutSeconds` is retried at a tenth of the size.
   const measureMemory = async (info: SystemInfo): Promise<void> => {
     for (let k = memoryK; k >= 1_000; k /= 10) {
-      if (await measure(info, [memoryRequest(info, k)], 25_000)) return;
+      if (await measure(info, [memoryRequest(info, k)], memoryTimeoutSeconds * 1000)) return;
     }
   };
 
