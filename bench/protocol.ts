@@ -17,6 +17,8 @@ export interface ChildRequest {
   runs: number;
   /** Run each K up to 10,000 once untimed before its timed runs (on top of the process warm-up). */
   warmEachK: boolean;
+  /** Untimed runs before a `makespan` measurement. Default: 10. */
+  warmUps?: number;
   /**
    * Time budget of an `overhead` task: a K whose estimated time (the last
    * K's µs per call, grown by the last growth factor, times K times the runs)

@@ -261,7 +261,7 @@ ${budgetNote}
 
 ## Makespan against the ideal
 
-K=200 calls of a 5 ms tool (\`setTimeout\`, real timers), after ten untimed warm-up runs; median of 11 runs (3 with --quick). Ideal = ⌈K/N⌉ · 5 ms: ${Math.ceil(200 / 16)} waves = ${Math.ceil(200 / 16) * 5} ms at N=16, and one wave (5 ms) for the systems without a limit. Node's timers fire a little late, and every system pays that on each wave, so the floors (the worker pool at N=16, \`Promise.all\` without a limit) do not reach 1.000 either: the last column compares with them. The time a system spends between waves, admitting the next calls, adds to the makespan on top.
+K=200 calls of a 5 ms tool (\`setTimeout\`, real timers), after ten untimed warm-up runs; median of 11 runs (2 warm-up and 3 timed runs with --quick). Ideal = ⌈K/N⌉ · 5 ms: ${Math.ceil(200 / 16)} waves = ${Math.ceil(200 / 16) * 5} ms at N=16, and one wave (5 ms) for the systems without a limit. Node's timers fire a little late, and every system pays that on each wave, so the floors (the worker pool at N=16, \`Promise.all\` without a limit) do not reach 1.000 either: the last column compares with them. The time a system spends between waves, admitting the next calls, adds to the makespan on top.
 
 ${makespanTable(results)}
 

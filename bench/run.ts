@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       budgetSeconds: quick ? 8 : (info.budgetSeconds ?? defaultBudgetSeconds),
     }));
   const makespanRequest = (info: SystemInfo): ChildRequest => ({
-    system: info.id, figure: 'makespan', concurrency: limitOf(info, 16), ks: [], runs: quick ? 3 : 11, warmEachK: false, budgetSeconds: 0,
+    system: info.id, figure: 'makespan', concurrency: limitOf(info, 16), ks: [], runs: quick ? 3 : 11, warmUps: quick ? 2 : 10, warmEachK: false, budgetSeconds: 0,
   });
   const memoryRequest = (info: SystemInfo, k: number): ChildRequest => ({
     system: info.id, figure: 'memory', concurrency: limitOf(info, 16), ks: [k], runs: 1, warmEachK: false, budgetSeconds: 0,

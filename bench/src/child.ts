@@ -16,7 +16,7 @@ async function measure(request: ChildRequest): Promise<ChildResponse> {
       return { figure: 'overhead', points, skipped };
     }
     case 'makespan':
-      return { figure: 'makespan', result: await makespan(system, 200, 5, concurrency, request.runs) };
+      return { figure: 'makespan', result: await makespan(system, 200, 5, concurrency, request.runs, request.warmUps ?? 10) };
     case 'memory':
       return { figure: 'memory', result: await memory(system, request.ks[0]!, concurrency) };
     case 'failFast':

@@ -74,13 +74,10 @@ export async function overhead(
 }
 
 /** K calls of a `toolMs` tool (real timers) under the limit; ideal = ⌈K/N⌉·toolMs. */
-/** Untimed runs before the makespan runs, for every system alike. */
-const makespanWarmUps = 10;
-
-export async function makespan(system: System, k: number, toolMs: number, concurrency: number, runs: number): Promise<MakespanResult> {
+export async function makespan(system: System, k: number, toolMs: number, concurrency: number, runs: number, warmUps: number): Promise<MakespanResult> {
   const prepared = await prepare(system, { k, concurrency, body: sleepBody(toolMs) });
   // Warm-up runs, untimed: one cold run measured the JIT, not the scheduling (138 ms against 80 warm).
-  for (let w = 0; w < makespanWarmUps; w++) assertInOrder(await prepared.run(), k);
+  for (let w = 0; w < warmUps; w++) assertInOrder(await prepared.run(), k);
   const times: number[] = [];
   for (let r = 0; r < runs; r++) {
     const outcome = await prepared.run();
