@@ -7,14 +7,26 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { defineTool, type AnyTool } from '../tools.js';
 import { calculate } from './calculate.js';
 
-/** This repository's root, which the demo's file tools are confined to. */
-export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * This package's root (the nearest folder above this file with a
+ * package.json), which the demo's file tools are confined to: `src/demo/` run
+ * by tsx and `dist/src/demo/` run by the built command sit at different depths.
+ */
+export const repositoryRoot = packageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return from;
+  }
+}
 
 /** Options of `createDemoTools`. */
 export interface DemoToolsOptions {
