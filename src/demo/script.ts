@@ -15,7 +15,7 @@ export const demoMessages: ChatMessage[] = [
   {
     role: 'user',
     content:
-      'Look at this repository: stat and hash package.json, count the words in README.md, hash src/index.ts, ' +
+      'Look at this repository: stat and hash package.json, count the words in README.md and hash it, ' +
       'compute (1 + 2) * 3 ^ 2 / 4 and 2 ^ 10 - 24, call slow for 300 ms and for 2000 ms, and call failing once. ' +
       'Then summarise what you found.',
   },
@@ -26,7 +26,7 @@ const plannedCalls: Array<[name: string, args: Record<string, unknown>]> = [
   ['stat_file', { path: 'package.json' }],
   ['hash_file', { path: 'package.json' }],
   ['count_words', { path: 'README.md' }],
-  ['hash_file', { path: 'src/index.ts' }],
+  ['hash_file', { path: 'README.md' }],
   ['calculate', { expression: '(1 + 2) * 3 ^ 2 / 4' }],
   ['slow', { ms: 300 }],
   ['failing', { reason: 'to show a failed call' }],
