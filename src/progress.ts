@@ -8,6 +8,7 @@
  * `batch.started`, then the batch's `call.started` / `call.settled` /
  * `batch.settled`) and by an injected `now()`, so tests control time.
  */
+import { callOutcome, type CallOutcome } from './call-outcome.js';
 
 /** Where the view writes: `process.stderr`, or a fake in tests. */
 export interface ProgressStream {
@@ -64,11 +65,8 @@ interface BatchView {
 
 const ansi = { up: (n: number) => `\x1b[${n}A`, clearLine: '\r\x1b[2K' };
 
-function statusOf(event: Extract<ProgressEvent, { type: 'call.settled' }>): ProgressStatus {
-  if (event.status === 'succeeded') return 'done';
-  if (event.status === 'aborted' || event.failure?.kind === 'aborted') return 'aborted';
-  return event.failure?.kind === 'timeout' ? 'timed out' : 'failed';
-}
+/** How the view words each outcome. */
+const statusLabel: Record<CallOutcome, ProgressStatus> = { succeeded: 'done', failed: 'failed', timedOut: 'timed out', aborted: 'aborted' };
 
 function batchHeader(event: Extract<ProgressEvent, { type: 'batch.started' }> | undefined, step: number | undefined): string {
   const parts = [step === undefined ? 'batch' : `step ${step}`];
@@ -176,7 +174,7 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
           change(
             event.index,
             (call) => {
-              call.status = statusOf(event);
+              call.status = statusLabel[callOutcome(event)];
               call.settledAt = now();
               call.startedAt ??= call.settledAt;
               if (event.failure && call.status !== 'aborted') call.detail = `${event.failure.kind}: ${event.failure.message}`;

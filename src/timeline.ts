@@ -9,11 +9,12 @@
  */
 import type { ToolBatchEmitted } from '../machines/tool-batch.machine.js';
 import { estimateTextWidth, label, overlaps, truncate } from './timeline-text.js';
+import { callOutcome, type CallOutcome } from './call-outcome.js';
 
 export { estimateTextWidth } from './timeline-text.js';
 
 /** How a bar is coloured: the call's outcome, or `running` when the events end before it settled. */
-export type TimelineOutcome = 'succeeded' | 'failed' | 'timedOut' | 'aborted' | 'running';
+export type TimelineOutcome = CallOutcome | 'running';
 
 /** Options of `renderTimeline` and `layoutTimeline`. */
 export interface TimelineOptions {
@@ -89,12 +90,6 @@ const rowHeight = 48;
 const barHeight = 36;
 const pad = 6;
 const gap = 4;
-
-function outcomeOf(event: Extract<ToolBatchEmitted, { type: 'call.settled' }>): TimelineOutcome {
-  if (event.status === 'succeeded') return 'succeeded';
-  if (event.status === 'aborted') return 'aborted';
-  return event.failure?.kind === 'timeout' ? 'timedOut' : 'failed';
-}
 
 /** 1, 2 or 5 × 10^k: the smallest step that keeps ticks at least `minPx` apart. */
 function tickStep(end: number, plotWidth: number, minPx = 70): number {
@@ -186,7 +181,7 @@ export function layoutTimeline(events: readonly ToolBatchEmitted[], options: Tim
     .sort((a, b) => a.at - b.at || a.index - b.index)
     .map((started) => {
       const settled = settles.get(started.index);
-      const outcome = settled ? outcomeOf(settled) : 'running';
+      const outcome = settled ? callOutcome(settled) : 'running';
       const stop = settled?.at ?? end;
       const x = xOf(started.at);
       const failure = settled?.failure ? `: ${settled.failure.message}` : '';
