@@ -11,8 +11,8 @@ import { createActor, fromPromise, sendParent, setup, toPromise } from 'xstate';
 import { z } from 'zod';
 import { toolBatchMachine } from '../machines/tool-batch.machine.js';
 import type { ToolCallInput } from '../machines/tool-call.machine.js';
-import { createToolRouter, defineTool } from '../src/tools.js';
-import { runToolBatch } from '../src/run-tool-batch.js';
+import { createToolRouter, defineTool } from '../src/runtime/tools.js';
+import { runToolBatch } from '../src/runtime/run-tool-batch.js';
 
 const noop = defineTool({ name: 'noop', description: 'does nothing', parameters: z.unknown(), execute: async () => null });
 const router = createToolRouter([noop]);

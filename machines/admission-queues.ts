@@ -3,7 +3,7 @@
  * (the batch's, and each `perToolConcurrency` tool's), so that admission is
  * FIFO by index and skips only the calls whose tool is at its limit.
  */
-import type { ToolCall } from '../src/schemas.js';
+import type { ToolCall } from '../src/core/schemas.js';
 import type { Slot } from './tool-batch.types.js';
 
 /** A FIFO of call indices that share one concurrency limit. */

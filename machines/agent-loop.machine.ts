@@ -47,9 +47,9 @@
  * conversation, output and the exact sequence of emitted events.
  */
 import { assertEvent, assign, emit, fromCallback, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
-import { clockNow } from './clock-now.js';
-import { resolveBatchOptions, showValue } from '../src/options.js';
-import { toToolCalls, toToolMessages } from '../src/openai-format.js';
+import { clockNow } from './xstate-internals.js';
+import { resolveBatchOptions, showValue } from '../src/core/options.js';
+import { toToolCalls, toToolMessages } from '../src/core/chat-format.js';
 import type {
   AgentLoopContext,
   AgentLoopEmitted,

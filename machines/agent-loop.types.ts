@@ -2,9 +2,8 @@
  * The agent loop's data: its input, context, events, emitted events and
  * output. Split from agent-loop.machine.ts, which re-exports every type here.
  */
-import type { ChatMessage, AssistantMessage, ChatToolCall } from '../src/openai-format.js';
-import type { BatchOptions, JoinPolicy, ResolvedBatchOptions, ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
-import type { FunctionToolSpec } from '../src/tools.js';
+import type { ChatMessage, AssistantMessage, ChatToolCall, FunctionToolSpec } from '../src/core/chat-format.js';
+import type { BatchOptions, JoinPolicy, ResolvedBatchOptions, ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import type { ToolBatchEmitted } from './tool-batch.machine.js';
 
 /** What the agent loop is started with. */

@@ -48,12 +48,12 @@
  * `SimulatedClock` and asserts exact peaks, orders and failure kinds.
  */
 import { and, assertEvent, assign, emit, enqueueActions, setup, stopChild } from 'xstate';
-import { clockNow } from './clock-now.js';
-import { ToolCallError } from '../src/errors.js';
-import { resolveBatchOptions, assertToolCalls } from '../src/options.js';
-import type { ToolFailure, ToolOutput } from '../src/schemas.js';
+import { clockNow } from './xstate-internals.js';
+import { ToolCallError } from '../src/core/errors.js';
+import { resolveBatchOptions, assertToolCalls } from '../src/core/options.js';
+import type { ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import { createToolCallLogic, type ToolCallSettledEvent } from './tool-call.machine.js';
-import { toolFailure } from './tool-failure.js';
+import { toolFailure } from '../src/core/failure.js';
 import { buildQueues, nextQueue } from './admission-queues.js';
 import type { ToolBatchInput, Slot, ToolBatchContext, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput } from './tool-batch.types.js';
 export type * from './tool-batch.types.js';

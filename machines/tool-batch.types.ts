@@ -3,7 +3,7 @@
  * events and output. Kept apart from the chart to keep each file short;
  * machines/tool-batch.machine.ts re-exports every name.
  */
-import type { BatchOptions, JoinPolicy, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
+import type { BatchOptions, JoinPolicy, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import type { AdmissionQueue } from './admission-queues.js';
 import type { ToolCallSettledEvent } from './tool-call.machine.js';
 

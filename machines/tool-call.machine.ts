@@ -54,9 +54,10 @@ import {
   type EventObject,
   type Snapshot,
 } from 'xstate';
-import type { ToolCall, ToolFailure, ToolOutput } from '../src/schemas.js';
-import { failureFromError, toolFailure } from './tool-failure.js';
+import type { ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
+import { failureFromError, toolFailure } from '../src/core/failure.js';
 import { describeNonJson } from './json-result.js';
+import { parentOf, relay } from './xstate-internals.js';
 
 /** What the batch machine gives each invocation actor. */
 export interface ToolCallInput {
@@ -141,19 +142,6 @@ function settleWithError(index: number, call: ToolCall, error: unknown): ToolCal
 type Scope = ActorScope<ToolCallSnapshot, ToolCallEvent>;
 
 /**
- * Sends with a source, as XState's own promise actors do, so the inspection
- * stream shows which invocation actor reported. `_relay` is not in XState's
- * public types, hence the narrow cast.
- */
-function relay(system: ActorSystem<ActorSystemInfo>, source: AnyActorRef, target: AnyActorRef, event: EventObject): void {
-  (system as unknown as { _relay(source: AnyActorRef, target: AnyActorRef, event: EventObject): void })._relay(
-    source,
-    target,
-    event,
-  );
-}
-
-/**
  * Creates the invocation actor logic around a tool executor.
  *
  * @param execute - runs one call; gets the call, its index and an `AbortSignal`.
@@ -193,7 +181,7 @@ export function createToolCallLogic(
    */
   const report = (scope: Scope, settlement: ToolCallSettledEvent): void => {
     const { self, system } = scope;
-    const parent = self._parent;
+    const parent = parentOf(self);
     if (parent) relay(system, self, parent, settlement);
     // The parent usually reaps (stops) this actor while handling the settlement.
     if (self.getSnapshot().status === 'active') relay(system, self, self, { type: 'tool.settled', settlement } satisfies ToolCallEvent as EventObject);
@@ -327,7 +315,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  *
  * @example
  * ```ts
- * import { toDirectedGraph } from '@xstate/graph';
+ * import { toDirectedGraph } from 'xstate/graph';
  * const graph = toDirectedGraph(toolCallChart);
  * ```
  */

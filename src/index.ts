@@ -1,9 +1,15 @@
-export { runToolBatch } from './run-tool-batch.js';
-export type { RunToolBatchOptions } from './run-tool-batch.js';
-export { defineTool, createToolRouter } from './tools.js';
-export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext, FunctionToolSpec } from './tools.js';
-export { ToolBatchError, ToolCallError } from './errors.js';
-export { toolCallSchema, failureKinds, joinPolicies } from './schemas.js';
+/**
+ * The main entry: the batch and its promise API, tools, errors, the agent
+ * loop, the step layer and the OpenAI chat format. It loads no SDK: model
+ * providers and adapters are subpath exports (`xstate-parallel-tools/openai`,
+ * `…/testing`, `…/view`, …).
+ */
+export { runToolBatch } from './runtime/run-tool-batch.js';
+export type { RunToolBatchOptions } from './runtime/run-tool-batch.js';
+export { defineTool, createToolRouter } from './runtime/tools.js';
+export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext } from './runtime/tools.js';
+export { ToolBatchError, ToolCallError } from './core/errors.js';
+export { failureKinds, joinPolicies } from './core/schemas.js';
 export type {
   ToolCall,
   ToolOutput,
@@ -12,30 +18,13 @@ export type {
   JoinPolicy,
   BatchOptions,
   SettledResult,
-} from './schemas.js';
-export { createWallClock } from './clock.js';
-export { renderTimeline } from './timeline.js';
-export type { ClockWithNow } from './clock.js';
-export { toolBatchMachine, cloneBatchSnapshot, unlimitedRunningCalls } from '../machines/tool-batch.machine.js';
-export type {
-  ToolBatchInput,
-  ToolBatchContext,
-  ToolBatchEvent,
-  ToolBatchEmitted,
-  ToolBatchOutput,
-  Slot,
-  SlotStatus,
-} from '../machines/tool-batch.machine.js';
-export { createToolCallLogic, toolCallChart, maxTimeoutMs } from '../machines/tool-call.machine.js';
-export type {
-  ToolCallInput,
-  ToolCallLogic,
-  ToolCallSettledEvent,
-  ToolCallSnapshot,
-  ToolExecutor,
-} from '../machines/tool-call.machine.js';
-export type { ResolvedBatchOptions } from './schemas.js';
-export { toToolCalls, toToolMessages, UnparsedArguments } from './openai-format.js';
+} from './core/schemas.js';
+export type { ClockWithNow } from './runtime/clock.js';
+export { toolBatchMachine } from '../machines/tool-batch.machine.js';
+export type { ToolBatchInput, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput } from '../machines/tool-batch.machine.js';
+export { createToolCallLogic } from '../machines/tool-call.machine.js';
+export type { ToolCallInput, ToolCallLogic, ToolExecutor, ToolRunContext } from '../machines/tool-call.machine.js';
+export { toToolCalls, toToolMessages, UnparsedArguments } from './core/chat-format.js';
 export type {
   ChatMessage,
   ChatToolCall,
@@ -44,13 +33,13 @@ export type {
   AssistantMessage,
   ToolMessage,
   ToolCallOutcome,
-} from './openai-format.js';
-export { withParallelTools } from './parallel-tools-step.js';
-export type { ChatStep, ChatStepResult, ParallelToolsOptions } from './parallel-tools-step.js';
-export { agentLoopMachine, defaultMaxSteps } from '../machines/agent-loop.machine.js';
+  FunctionToolSpec,
+} from './core/chat-format.js';
+export { withParallelTools } from './runtime/parallel-tools-step.js';
+export type { ChatStep, ChatStepResult, ParallelToolsOptions } from './runtime/parallel-tools-step.js';
+export { agentLoopMachine } from '../machines/agent-loop.machine.js';
 export type {
   AgentLoopInput,
-  AgentLoopContext,
   AgentLoopEvent,
   AgentLoopEmitted,
   AgentLoopOutput,
@@ -59,10 +48,6 @@ export type {
   ModelStepInput,
   ModelStepOutput,
 } from '../machines/agent-loop.machine.js';
-export { createAgentMachine, runAgent } from './agent.js';
-export type { AgentMachineOptions, RunAgentOptions } from './agent.js';
+export { createAgentMachine, runAgent } from './runtime/agent.js';
+export type { AgentMachineOptions, RunAgentOptions } from './runtime/agent.js';
 export type { ChatModel, ChatModelRequest, ChatModelResponse, ModelUsage } from './models/chat-model.js';
-export { createScriptedModel } from './models/scripted-model.js';
-export type { ModelScript, ScriptedModelOptions } from './models/scripted-model.js';
-export { createOpenAIModel } from './models/openai-model.js';
-export type { OpenAIModelOptions } from './models/openai-model.js';

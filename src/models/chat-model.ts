@@ -2,8 +2,7 @@
  * The model interface the agent loop calls once per step. Providers live next
  * to it: a scripted model (the embedded default) and an OpenAI-compatible one.
  */
-import type { AssistantMessage, ChatMessage } from '../openai-format.js';
-import type { FunctionToolSpec } from '../tools.js';
+import type { AssistantMessage, ChatMessage, FunctionToolSpec } from '../core/chat-format.js';
 
 /** Token counts of one model call, when the provider reports them. */
 export interface ModelUsage {

@@ -3,8 +3,8 @@
  * decides each turn with a deterministic function of the conversation. The
  * demo's embedded default, and the tests' model.
  */
-import type { AssistantMessage, ChatMessage } from '../openai-format.js';
-import { showValue } from '../options.js';
+import type { AssistantMessage, ChatMessage } from '../core/chat-format.js';
+import { showValue } from '../core/options.js';
 import type { ChatModel } from './chat-model.js';
 
 /** A script: the assistant turns in order, or a rule that picks the turn for a conversation. */

@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AnyTransitionDefinition } from 'xstate';
 import type { ToolBatchEmitted, ToolBatchEvent, ToolBatchInput, ToolBatchOutput } from '../../machines/tool-batch.machine.js';
-import type { ToolOutput } from '../../src/schemas.js';
+import type { ToolOutput } from '../../src/core/schemas.js';
 import {
   failed,
   initialStep,

@@ -5,7 +5,7 @@
  * spawned and stopped, which events were emitted — so that tests can check
  * invariants at each step of a generated path.
  */
-import { getSimplePaths } from '@xstate/graph';
+import { getSimplePaths } from 'xstate/graph';
 import {
   createEmptyActor,
   type ActorLogic,
@@ -21,10 +21,11 @@ import {
   type ToolBatchEvent,
   type ToolBatchInput,
 } from '../../machines/tool-batch.machine.js';
-import { toolFailure } from '../../machines/tool-failure.js';
+import { toolFailure } from '../../src/core/failure.js';
 import type { ToolCallInput } from '../../machines/tool-call.machine.js';
-import { guardText } from '../../src/machine-diagram.js';
-import type { JoinPolicy, ToolCall } from '../../src/schemas.js';
+import { guardText } from '../../scripts/machine-diagram.js';
+import { callsFor } from './controlled-tool.js';
+import type { JoinPolicy, ToolCall } from '../../src/core/schemas.js';
 
 export type BatchSnapshot = SnapshotFrom<typeof toolBatchMachine>;
 
@@ -162,7 +163,7 @@ export function serializeBatch(snapshot: BatchSnapshot): string {
 }
 
 export function callsOf(count: number): ToolCall[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `c${i}`, name: 'tool', arguments: { i } }));
+  return callsFor('tool', count);
 }
 
 export interface Configuration {

@@ -10,7 +10,7 @@
  * tool timer (set when the tool runs). Choose latencies and timeouts that
  * never tie within one call (even latencies, odd timeouts).
  */
-import type { JoinPolicy } from '../../src/schemas.js';
+import type { JoinPolicy } from '../../src/core/schemas.js';
 
 export interface SimulationPlan {
   /** Per call: how long the tool takes, in ms. */

@@ -3,8 +3,8 @@
  * tests: a user turn, assistant turns with or without tool calls, and `add`.
  */
 import { z } from 'zod';
-import type { AssistantMessage, ChatMessage, ChatToolCall } from '../../src/openai-format.js';
-import { defineTool } from '../../src/tools.js';
+import type { AssistantMessage, ChatMessage, ChatToolCall } from '../../src/core/chat-format.js';
+import { defineTool } from '../../src/runtime/tools.js';
 
 export const user: ChatMessage = { role: 'user', content: 'go' };
 

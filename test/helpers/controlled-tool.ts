@@ -3,7 +3,8 @@
  * the order of completions exactly, with no timers.
  */
 import { z } from 'zod';
-import { defineTool, type Tool } from '../../src/tools.js';
+import type { ToolCall } from '../../src/core/schemas.js';
+import { defineTool, type Tool } from '../../src/runtime/tools.js';
 
 export interface ControlledCall {
   id: string;
@@ -63,6 +64,7 @@ export function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export function callsFor(name: string, count: number, prefix = 'c'): Array<{ id: string; name: string; arguments: unknown }> {
+/** `count` calls of tool `name`, with ids `${prefix}0`, `${prefix}1`, … and arguments `{ i }`. */
+export function callsFor(name: string, count: number, prefix = 'c'): ToolCall[] {
   return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, name, arguments: { i } }));
 }

@@ -7,9 +7,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-import { runToolBatch } from '../../src/run-tool-batch.js';
-import type { JoinPolicy, ToolCall } from '../../src/schemas.js';
-import { createToolRouter, defineTool } from '../../src/tools.js';
+import { runToolBatch } from '../../src/runtime/run-tool-batch.js';
+import type { JoinPolicy, ToolCall } from '../../src/core/schemas.js';
+import { createToolRouter, defineTool } from '../../src/runtime/tools.js';
 
 /** `global.gc`, exposed at run time when node was not started with --expose-gc. */
 export function exposeGc(): () => void {

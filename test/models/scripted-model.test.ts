@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createScriptedModel } from '../../src/models/scripted-model.js';
-import type { AssistantMessage, ChatMessage } from '../../src/openai-format.js';
+import type { AssistantMessage, ChatMessage } from '../../src/core/chat-format.js';
 
 const user: ChatMessage = { role: 'user', content: 'go' };
 const turn1: AssistantMessage = {

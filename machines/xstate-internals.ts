@@ -1,0 +1,81 @@
+/**
+ * The XState internals this project uses, in one place. Each is marked
+ * `@internal` in XState and may change in a minor release, which is why the
+ * `xstate` peer dependency is pinned to the minor range the tests run on.
+ *
+ * - `system._clock`: the clock given to `createActor(…, { clock })`. The
+ *   machines read `now()` from it for event times, so `SimulatedClock` makes
+ *   every `at` exact in tests. XState has no public accessor for it.
+ * - `actorRef._parent`: the invocation actor is a hand-written `ActorLogic`
+ *   (one actor per call, half the cost of a child machine), and such logic
+ *   has no `sendParent`: its scope exposes no public parent reference.
+ * - `system._relay(source, target, event)`: sends with a source, as XState's
+ *   own promise actors do, so the inspector shows which actor reported.
+ */
+import type { ActorSystem, ActorSystemInfo, AnyActorRef, EventObject } from 'xstate';
+
+/**
+ * The actor system clock's `now()`: `SimulatedClock` has one, and so does the
+ * clock `runToolBatch` and `runAgent` install. `undefined` for a clock without one.
+ *
+ * @param system - the actor's system (`self.system`).
+ * @returns milliseconds in the clock's own origin, or `undefined`.
+ * @example
+ * ```ts
+ * const now = systemClockNow(self.system) ?? performance.now();
+ * ```
+ */
+export function systemClockNow(system: ActorSystem<ActorSystemInfo>): number | undefined {
+  // Optional chaining: graph traversal and hand-made actor scopes may carry a bare system.
+  const clock = (system as { _clock?: { now?: () => number } })._clock;
+  return typeof clock?.now === 'function' ? clock.now() : undefined;
+}
+
+/**
+ * The actor's parent, if it has one.
+ *
+ * @param self - the actor.
+ * @returns its parent actor ref, or `undefined` for a root actor.
+ * @example
+ * ```ts
+ * const parent = parentOf(scope.self);
+ * ```
+ */
+export function parentOf(self: AnyActorRef): AnyActorRef | undefined {
+  return (self as { _parent?: AnyActorRef })._parent;
+}
+
+/**
+ * Sends `event` from `source` to `target` through the actor system, so that
+ * inspection records the source.
+ *
+ * @param system - the actor system.
+ * @param source - the sending actor.
+ * @param target - the receiving actor.
+ * @param event - the event.
+ * @example
+ * ```ts
+ * relay(scope.system, scope.self, parent, { type: 'call.succeeded', index, output });
+ * ```
+ */
+export function relay(system: ActorSystem<ActorSystemInfo>, source: AnyActorRef, target: AnyActorRef, event: EventObject): void {
+  (system as unknown as { _relay(source: AnyActorRef, target: AnyActorRef, event: EventObject): void })._relay(
+    source,
+    target,
+    event,
+  );
+}
+
+/**
+ * Milliseconds on the actor system's clock, `0` when it has none.
+ *
+ * @param system - the actor's system.
+ * @returns `now()` of the system's clock, or `0`.
+ * @example
+ * ```ts
+ * emit(({ self }) => ({ type: 'batch.settled', status: 'succeeded', at: clockNow(self.system) }));
+ * ```
+ */
+export function clockNow(system: ActorSystem<ActorSystemInfo>): number {
+  return systemClockNow(system) ?? 0;
+}

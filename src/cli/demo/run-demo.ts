@@ -1,0 +1,115 @@
+/**
+ * The demo job behind `npm start`: an agent on a model (the embedded scripted
+ * one by default) with the demo tools, live progress on stderr, the
+ * conversation on stdout, and one timeline SVG per batch.
+ */
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import type { ToolBatchEmitted } from '../../../machines/tool-batch.machine.js';
+import { runAgent } from '../../runtime/agent.js';
+import type { ChatModel } from '../../models/chat-model.js';
+import { createProgressView, type ProgressStream } from '../../view/progress.js';
+import type { JoinPolicy } from '../../core/schemas.js';
+import { renderTimeline } from '../../view/timeline.js';
+import { formatConversation } from './conversation.js';
+import { createInspectionLog } from './inspect-log.js';
+import { demoMessages } from './script.js';
+import { createDemoTools } from './tools.js';
+
+/** Where the demo writes, and its working directory: the process's, or fakes in tests. */
+export interface DemoIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: ProgressStream;
+  /** Relative `--out` and `--inspect` paths resolve against it. */
+  cwd: string;
+  /** For elapsed times in the progress view. Default: `performance.now`. */
+  now?: () => number;
+}
+
+/** What the demo runs with; the CLI fills it from its flags. */
+export interface DemoOptions {
+  model: ChatModel;
+  concurrency: number;
+  policy: JoinPolicy;
+  /** Per-call timeout in ms. */
+  timeoutMs: number;
+  /** Where the timelines go (`timeline-<n>.svg`, n from 1 per batch). */
+  outDir: string;
+  /** A file for XState inspection events as JSON lines. Default: none. */
+  inspectFile?: string;
+  /** Tools' file root. Default: this repository. */
+  root?: string;
+}
+
+interface BatchRecord {
+  step: number;
+  calls: number;
+  events: ToolBatchEmitted[];
+}
+
+function timelineTitle(batch: BatchRecord, options: DemoOptions): string {
+  const limit = options.concurrency === Infinity ? 'no limit' : `concurrency ${options.concurrency}`;
+  return `Step ${batch.step}: ${batch.calls} tool calls · ${limit} · ${options.policy} · timeout ${options.timeoutMs} ms`;
+}
+
+/**
+ * Runs the demo agent to its end.
+ *
+ * @param options - the model, batch options, `outDir`, `inspectFile`.
+ * @param io - `stdout` (the conversation), `stderr` (progress, written files), `cwd`, `now`.
+ * @returns the exit code: 0 when the agent is done, 1 when it failed or hit its step limit.
+ * @example
+ * ```ts
+ * const code = await runDemo(
+ *   { model: createScriptedModel(demoScript), concurrency: 3, policy: 'settleAll', timeoutMs: 1000, outDir: 'out' },
+ *   { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() },
+ * );
+ * ```
+ */
+export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number> {
+  const view = createProgressView({ stream: io.stderr, ...(io.now ? { now: io.now } : {}) });
+  const ticker = io.stderr.isTTY ? setInterval(() => view.render(), 100) : undefined;
+  const batches: BatchRecord[] = [];
+  const outDir = resolve(io.cwd, options.outDir);
+  let inspectFd: number | undefined;
+  if (options.inspectFile !== undefined) {
+    const file = resolve(io.cwd, options.inspectFile);
+    mkdirSync(dirname(file), { recursive: true });
+    inspectFd = openSync(file, 'w');
+  }
+  const fd = inspectFd;
+  try {
+    io.stderr.write(`model ${options.model.name}\n`);
+    const output = await runAgent({
+      model: options.model,
+      tools: createDemoTools(options.root === undefined ? {} : { root: options.root }),
+      messages: demoMessages,
+      concurrency: options.concurrency,
+      policy: options.policy,
+      timeoutMs: options.timeoutMs,
+      ...(fd === undefined ? {} : { inspect: createInspectionLog((line) => writeSync(fd, line)) }),
+      onEvent: (event) => {
+        view.handle(event);
+        if (event.type === 'batch.started') batches.push({ step: event.step, calls: event.calls.length, events: [] });
+        else if (event.type.startsWith('call.') || event.type === 'batch.settled') batches.at(-1)?.events.push(event as ToolBatchEmitted);
+      },
+    });
+    if (ticker !== undefined) clearInterval(ticker);
+    mkdirSync(outDir, { recursive: true });
+    batches.forEach((batch, i) => {
+      const file = join(outDir, `timeline-${i + 1}.svg`);
+      writeFileSync(file, renderTimeline(batch.events, { title: timelineTitle(batch, options) }));
+      const shown = relative(io.cwd, file);
+      io.stderr.write(`wrote ${shown.startsWith('..') ? file : shown}\n`);
+    });
+    if (options.inspectFile !== undefined) io.stderr.write(`wrote ${options.inspectFile}\n`);
+    io.stdout.write(formatConversation(output.messages));
+    if (output.status === 'done') return 0;
+    const why = output.error ? `: ${output.error.message}` : '';
+    io.stderr.write(`xstate-parallel-tools: the agent ended ${output.status === 'failed' ? 'with a failure' : 'at its step limit'}${why}\n`);
+    return 1;
+  } finally {
+    if (ticker !== undefined) clearInterval(ticker);
+    if (inspectFd !== undefined) closeSync(inspectFd);
+  }
+}

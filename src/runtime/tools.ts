@@ -1,0 +1,193 @@
+/**
+ * Tool definitions and the tool router: name lookup, validated arguments
+ * (zod 4 or JSON Schema, see tool-schema.ts), and the OpenAI function specs
+ * the model needs to call them.
+ */
+import { createToolCallLogic, type ToolCallLogic, type ToolExecutor } from '../../machines/tool-call.machine.js';
+import { ToolCallError } from '../core/errors.js';
+import { UnparsedArguments, type FunctionToolSpec } from '../core/chat-format.js';
+import { isTimeout, showValue } from '../core/options.js';
+import type { ToolCall } from '../core/schemas.js';
+import { compileParameters, type CompiledParameters, type ParsedArguments, type ToolArgs, type ToolParameters } from './tool-schema.js';
+
+export type { JsonSchema, ToolArgs, ToolParameters } from './tool-schema.js';
+
+/** What a tool's `execute` receives besides its parsed arguments. */
+export interface ToolExecuteContext {
+  /** Fires when the call times out, or the batch fails fast or is cancelled. */
+  signal: AbortSignal;
+  /** The call being run, as the model sent it: a frozen copy, so a tool cannot change what the batch reports. */
+  call: Readonly<ToolCall>;
+}
+
+/** A tool: a name, a schema for its arguments (zod 4 or JSON Schema), and the code that runs it. */
+export interface Tool<TSchema extends ToolParameters = ToolParameters, TResult = unknown> {
+  /** Unique within a router; what the model calls. `^[a-zA-Z0-9_-]{1,64}$`, as OpenAI requires. */
+  name: string;
+  /** Tells the model what the tool does. */
+  description: string;
+  /** Validates (and may transform) the call's arguments: a zod 4 schema (sync or async), or a JSON Schema object. */
+  parameters: TSchema;
+  /** Runs the tool on parsed arguments. May return a value or a promise of one. */
+  execute(args: ToolArgs<TSchema>, context: ToolExecuteContext): TResult | PromiseLike<TResult>;
+  /** This tool's timeout in ms, over the batch's. Default: the batch's `timeoutMs`. */
+  timeoutMs?: number;
+}
+
+/**
+ * Any tool, whatever its argument and result types. (`execute` is declared as
+ * a method, so a tool with a narrower schema is still assignable here.)
+ */
+export type AnyTool = Tool<ToolParameters, unknown>;
+
+/** Each defined tool's compiled parameters, made once per tool object. */
+const compiled = new WeakMap<object, CompiledParameters>();
+
+
+const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * Defines one tool. Checks the definition up front and returns it typed.
+ *
+ * @param tool - name, description, `parameters` (a zod 4 schema or a JSON Schema), `execute`, optional `timeoutMs`.
+ * @returns the same tool, with `execute`'s arguments typed from the schema.
+ * @example
+ * ```ts
+ * const add = defineTool({
+ *   name: 'add',
+ *   description: 'Adds two numbers',
+ *   parameters: z.object({ a: z.number(), b: z.number() }),
+ *   execute: ({ a, b }) => a + b,
+ * });
+ * ```
+ */
+export function defineTool<TSchema extends ToolParameters, TResult>(tool: Tool<TSchema, TResult>): Tool<TSchema, TResult> {
+  if (typeof tool !== 'object' || tool === null) throw new TypeError(`Expected a tool definition object, got ${showValue(tool)}`);
+  if (typeof tool.name !== 'string' || !toolNamePattern.test(tool.name)) {
+    throw new TypeError(`Expected \`name\` to match ${toolNamePattern}, got ${showValue(tool.name)}`);
+  }
+  if (typeof tool.description !== 'string') {
+    throw new TypeError(`Expected \`description\` of tool "${tool.name}" to be a string, got ${showValue(tool.description)}`);
+  }
+  if (!compiled.has(tool)) compiled.set(tool, compileParameters(tool.name, tool.parameters));
+  if (typeof tool.execute !== 'function') {
+    throw new TypeError(`Expected \`execute\` of tool "${tool.name}" to be a function, got ${showValue(tool.execute)}`);
+  }
+  if (tool.timeoutMs !== undefined && !isTimeout(tool.timeoutMs)) {
+    throw new TypeError(
+      `Expected \`timeoutMs\` of tool "${tool.name}" to be a number of milliseconds above 0, or \`Infinity\`, got ${showValue(tool.timeoutMs)}`,
+    );
+  }
+  return tool;
+}
+
+/** A set of tools, ready to run calls by name. */
+export interface ToolRouter {
+  /** The tools by name. */
+  readonly tools: ReadonlyMap<string, AnyTool>;
+  /** Runs one call: looks the tool up, parses its arguments, executes it. */
+  readonly execute: ToolExecutor;
+  /** The invocation actor logic to provide as the batch machine's `runTool` actor. */
+  readonly runTool: ToolCallLogic;
+  /** OpenAI function specs: zod schemas via zod's JSON Schema export, JSON Schemas as given. */
+  readonly toolSpecs: FunctionToolSpec[];
+}
+
+/**
+ * Creates a router over a list of tools.
+ *
+ * Fails a call with `unknownTool` when no tool has its name, and with
+ * `invalidArguments` (carrying zod's issues as `failure.error.details`) when
+ * its arguments do not parse, or when they are `UnparsedArguments` (the
+ * model's argument string was not JSON; `details` is `{ raw }`).
+ *
+ * @param tools - tools from `defineTool`; names must be unique.
+ * @returns the router: `execute`, `runTool`, `toolSpecs`.
+ * @example
+ * ```ts
+ * const router = createToolRouter([add]);
+ * const machine = toolBatchMachine.provide({ actors: { runTool: router.runTool } });
+ * ```
+ */
+export function createToolRouter(tools: readonly AnyTool[]): ToolRouter {
+  if (!Array.isArray(tools)) throw new TypeError(`Expected \`tools\` to be an array of tools, got ${showValue(tools)}`);
+  const byName = new Map<string, AnyTool>();
+  for (const tool of tools) {
+    defineTool(tool);
+    if (byName.has(tool.name)) throw new TypeError(`Expected unique tool names, got "${tool.name}" twice`);
+    byName.set(tool.name, tool);
+  }
+
+  const execute: ToolExecutor = (call, context) => {
+    const tool = byName.get(call.name);
+    if (tool === undefined) {
+      const known = [...byName.keys()].map((name) => `"${name}"`).join(', ') || 'none';
+      throw new ToolCallError('unknownTool', `No tool named "${call.name}" (known tools: ${known})`);
+    }
+    if (UnparsedArguments.isInstance(call.arguments)) {
+      // The model's argument string was not JSON (see toToolCalls): fail this call only.
+      throw new ToolCallError(
+        'invalidArguments',
+        `Invalid arguments for "${call.name}": arguments are not valid JSON: ${call.arguments.reason}`,
+        { details: { raw: call.arguments.raw } },
+      );
+    }
+    const parsed = compiled.get(tool)!.parse(call.arguments);
+    // A frozen copy of the call, and a signal read through to the run context so that it stays lazy.
+    const toolContext: ToolExecuteContext = {
+      call: Object.freeze({ id: call.id, name: call.name, arguments: call.arguments }),
+      get signal() {
+        return context.signal;
+      },
+    };
+    if (parsed instanceof Promise) return parsed.then((result) => runParsed(tool, call, result, toolContext));
+    return runParsed(tool, call, parsed, toolContext);
+  };
+
+  let specs: FunctionToolSpec[] | undefined;
+  return {
+    tools: byName,
+    execute,
+    runTool: createToolCallLogic(execute, { timeoutFor: (call) => byName.get(call.name)?.timeoutMs }),
+    get toolSpecs() {
+      // Lazy: most batches never need the specs, and a schema export is not free.
+      specs ??= [...byName.values()].map(toFunctionToolSpec);
+      return specs;
+    },
+  };
+}
+
+function runParsed(tool: AnyTool, call: ToolCall, parsed: ParsedArguments, context: ToolExecuteContext): unknown {
+  if (!parsed.ok) {
+    throw new ToolCallError('invalidArguments', `Invalid arguments for "${call.name}": ${parsed.message}`, {
+      details: parsed.details,
+      cause: parsed.cause,
+    });
+  }
+  return tool.execute(parsed.data as never, context);
+}
+
+function toFunctionToolSpec(tool: AnyTool): FunctionToolSpec {
+  const parameters = compiled.get(tool)!.jsonSchema();
+  return { type: 'function', function: { name: tool.name, description: tool.description, parameters } };
+}
+
+/** Where the tools come from: a list of tools, or a router built from one. */
+export type ToolSource = { tools: readonly AnyTool[]; router?: never } | { router: ToolRouter; tools?: never };
+
+/**
+ * The router of a `ToolSource`: `router` as given, or one made from `tools`.
+ *
+ * @param source - `{ tools }` or `{ router }`.
+ * @returns the router.
+ * @throws `TypeError` when there is neither.
+ * @example
+ * ```ts
+ * const router = routerFrom({ tools: [add] });
+ * ```
+ */
+export function routerFrom(source: ToolSource): ToolRouter {
+  if (source.router !== undefined) return source.router;
+  if (source.tools !== undefined) return createToolRouter(source.tools);
+  throw new TypeError(`Expected \`tools\` (an array of tools) or \`router\`, got ${showValue((source as { tools?: unknown }).tools)}`);
+}

@@ -1,0 +1,6 @@
+/**
+ * `xstate-parallel-tools/testing`: test doubles for people who test their
+ * own agents: a scripted model that needs no network.
+ */
+export { createScriptedModel } from '../models/scripted-model.js';
+export type { ModelScript, ScriptedModelOptions } from '../models/scripted-model.js';

@@ -1,0 +1,139 @@
+import { SimulatedClock, type AnyActorRef, type InspectionEvent } from 'xstate';
+import { createServer, type AddressInfo } from 'node:net';
+import { createWebSocketInspector, createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
+import { createInspectorServer } from '@statelyai/inspect/server';
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { runToolBatch } from '../../src/runtime/run-tool-batch.js';
+import { defineTool } from '../../src/runtime/tools.js';
+import { callsFor, controlledTool, flush } from '../helpers/controlled-tool.js';
+
+type ActorEvent = Extract<InspectionEvent, { type: '@xstate.actor' }>;
+type EventEvent = Extract<InspectionEvent, { type: '@xstate.event' }>;
+
+function callIdOf(event: ActorEvent): string | undefined {
+  const snapshot = event.actorRef.getSnapshot() as { input?: { call?: { id?: string } } };
+  return snapshot.input?.call?.id;
+}
+
+function indexOf(event: EventEvent): unknown {
+  return (event.event as { index?: unknown }).index;
+}
+
+describe('inspection of runToolBatch', () => {
+  it('shows the spawn of every invocation actor and every call.* event', async () => {
+    const ctl = controlledTool('ctl');
+    const clock = new SimulatedClock();
+    const events: InspectionEvent[] = [];
+    const done = runToolBatch(callsFor('ctl', 5), {
+      tools: [ctl.tool],
+      concurrency: 2,
+      policy: 'settleAll',
+      timeoutMs: 1_000,
+      clock,
+      inspect: (event) => events.push(event),
+    });
+    await flush();
+    ctl.resolve('c1');
+    await flush();
+    ctl.reject('c0', new Error('boom'));
+    await flush();
+    clock.increment(1_000); // c2 and c3 started together; both time out
+    await flush();
+    ctl.resolve('c4');
+    const results = await done;
+    expect(results.map((result) => result.ok)).toEqual([false, true, false, false, true]);
+
+    const root = events.find((event): event is ActorEvent => event.type === '@xstate.actor')!.actorRef;
+    const spawned = events.filter((event): event is ActorEvent => event.type === '@xstate.actor' && event.actorRef !== root);
+    // One invocation actor per call, in admission order; ids are reused per lane.
+    expect(spawned.map(callIdOf)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    expect(spawned.map((event) => (event.actorRef as AnyActorRef).id)).toEqual(['0', '1', '1', '0', '1']);
+    expect(new Set(spawned.map((event) => event.actorRef.sessionId)).size).toBe(5);
+
+    // Every completion reaches the batch, sent by the invocation actor that ran the call.
+    const reports = events.filter(
+      (event): event is EventEvent => event.type === '@xstate.event' && event.event.type.startsWith('call.') && event.actorRef === root,
+    );
+    expect(reports.map((event) => [event.event.type, indexOf(event)])).toEqual([
+      ['call.succeeded', 1],
+      ['call.failed', 0],
+      ['call.failed', 2],
+      ['call.failed', 3],
+      ['call.succeeded', 4],
+    ]);
+    const senderOf = new Map(spawned.map((event) => [event.actorRef, callIdOf(event)]));
+    expect(reports.map((event) => senderOf.get(event.sourceRef!))).toEqual(['c1', 'c0', 'c2', 'c3', 'c4']);
+
+    // The timeouts are events of the invocation actors themselves, on the simulated clock.
+    const timeouts = events.filter((event): event is EventEvent => event.type === '@xstate.event' && event.event.type === 'call.timeout');
+    expect(timeouts.map((event) => senderOf.get(event.actorRef))).toEqual(['c2', 'c3']);
+  });
+
+  it('shows every call.* event of a failFast batch and no spawn after the failure', async () => {
+    const ctl = controlledTool('ctl');
+    const events: InspectionEvent[] = [];
+    const done = runToolBatch(callsFor('ctl', 4), {
+      tools: [ctl.tool],
+      concurrency: 2,
+      inspect: { next: (event) => events.push(event) },
+    });
+    await flush();
+    ctl.reject('c1', new Error('boom'));
+    await expect(done).rejects.toMatchObject({ name: 'ToolBatchError' });
+    const actors = events.filter((event): event is ActorEvent => event.type === '@xstate.actor');
+    expect(actors.slice(1).map(callIdOf)).toEqual(['c0', 'c1']);
+    const calls = events.filter((event): event is EventEvent => event.type === '@xstate.event' && event.event.type.startsWith('call.'));
+    expect(calls.map((event) => event.event.type)).toEqual(['call.failed']);
+  });
+});
+
+describe('the Stately inspector over a WebSocket (README, "Inspecting a run")', () => {
+  it('relays a run through createInspectorServer to a receiver', async () => {
+    const port = await freePort();
+    const server = createInspectorServer({ port, autoOpen: false });
+    const inspector = createWebSocketInspector({ url: `ws://127.0.0.1:${port}` });
+    try {
+      const add = defineTool({
+        name: 'add',
+        description: 'Adds two numbers',
+        parameters: z.object({ a: z.number(), b: z.number() }),
+        execute: ({ a, b }) => a + b,
+      });
+      const calls = [
+        { id: 'c0', name: 'add', arguments: { a: 1, b: 2 } },
+        { id: 'c1', name: 'add', arguments: { a: 3, b: 4 } },
+      ];
+      expect(await runToolBatch(calls, { tools: [add], inspect: inspector.inspect })).toEqual([
+        { id: 'c0', result: 3 },
+        { id: 'c1', result: 7 },
+      ]);
+      // The server replays what it relayed to every page that connects, as the inspector page does.
+      const received: StatelyInspectionEvent[] = [];
+      const receiver = createWebSocketReceiver({ server: `ws://127.0.0.1:${port}` });
+      receiver.subscribe((event) => received.push(event));
+      await until(() => received.filter((event) => event.type === '@xstate.event' && event.event.type === 'call.succeeded').length === 2);
+      const actors = received.filter((event) => event.type === '@xstate.actor');
+      expect(actors).toHaveLength(3); // the batch and its two invocation actors
+    } finally {
+      inspector.stop();
+      server.stop();
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
