@@ -18,21 +18,18 @@
  * - `callingModel` invokes the `model` actor (a promise actor; stopping it on
  *   `agent.cancel` aborts its signal). `runningTools` invokes `toolBatch`, the
  *   batch machine, as a child: each turn is one batch.
- * - XState does not forward a child's `emit` to its parent. `runningTools`
- *   also invokes `batchRelay`, a callback actor that subscribes to the batch's
- *   emitted events with `on('*')` and sends each back as `batch.emitted`,
- *   which `reEmitBatchEvent` emits again with the `step` added. The relay is
- *   listed *before* the batch, so it starts (and subscribes) first: invoked
- *   actors start in order, after the parent's snapshot holds both, and the
- *   batch emits its first `call.started` events while it starts. The batch's
- *   `batch.settled` reaches the parent before the batch's done event, because
- *   an actor runs its emits before it reports completion.
+ * - XState does not forward a child's `emit` to its parent, and an invoked
+ *   child's first events happen while it starts, before a parent could call
+ *   `.on()` on it. So the batch is invoked with `notifyParent: true`: it sends
+ *   every progress event to this machine as an event, from its first
+ *   admission on, and `reEmitBatchEvent` emits each again with `step` added.
  * - Failures are data: a model error, a failed batch and a cancel all end in
  *   `failed` with an `AgentLoopError` and the conversation so far (the
  *   replies of the calls that succeeded included). Under `settleAll` a failed
  *   call is a `{"error":{kind,message}}` tool message and the loop goes on.
- * - Time (`at`) comes from the actor system's clock, as in the batch machine;
- *   re-emitted batch events keep the batch's own `at` (same system, same clock).
+ * - Time (`at`) comes from the actor system's clock, counted from the run's
+ *   start; re-emitted batch events keep the batch's own `at`, which counts from
+ *   the batch's start.
  *
  * ## Composition
  * Provide the model and the tools:
@@ -46,7 +43,7 @@
  * model with deferred tools and `SimulatedClock`, and asserts the exact
  * conversation, output and the exact sequence of emitted events.
  */
-import { assertEvent, assign, emit, fromCallback, fromPromise, sendTo, setup, type AnyActorRef } from 'xstate';
+import { assertEvent, assign, emit, fromPromise, sendTo, setup } from 'xstate';
 import { clockNow } from './xstate-internals.js';
 import { resolveBatchOptions, showValue } from '../src/core/options.js';
 import { toToolCalls, toToolMessages } from '../src/core/chat-format.js';
@@ -61,7 +58,7 @@ import type {
   ModelStepOutput,
   StepUsage,
 } from './agent-loop.types.js';
-import { toolBatchMachine, type ToolBatchEmitted, type ToolBatchOutput } from './tool-batch.machine.js';
+import { toolBatchMachine, type ToolBatchOutput } from './tool-batch.machine.js';
 
 export type * from './agent-loop.types.js';
 
@@ -70,13 +67,6 @@ export const defaultMaxSteps = 8;
 
 const noModelProvided = fromPromise<ModelStepOutput, ModelStepInput>(async () => {
   throw new Error('No model was provided: agentLoopMachine.provide({ actors: { model } })');
-});
-
-/** Relays the sibling batch's emitted events to the agent; see the module header. */
-const batchRelay = fromCallback<AgentLoopEvent, { agent: AnyActorRef }>(({ input, sendBack }) => {
-  const batch = (input.agent.getSnapshot() as { children: Record<string, AnyActorRef | undefined> }).children.toolBatch;
-  const subscription = batch?.on('*', (event) => sendBack({ type: 'batch.emitted', event: event as ToolBatchEmitted }));
-  return () => subscription?.unsubscribe();
 });
 
 /**
@@ -132,7 +122,7 @@ export const agentLoopMachine = setup({
     emitted: {} as AgentLoopEmitted,
     output: {} as AgentLoopOutput,
   },
-  actors: { model: noModelProvided, toolBatch: toolBatchMachine, batchRelay },
+  actors: { model: noModelProvided, toolBatch: toolBatchMachine },
   guards: {
     hasToolCalls: (_, turn: ModelStepOutput) => (turn.message.tool_calls?.length ?? 0) > 0,
     hasStepsLeft: ({ context }) => context.step < context.maxSteps,
@@ -141,7 +131,7 @@ export const agentLoopMachine = setup({
   },
   actions: {
     startStep: assign({ step: ({ context }) => context.step + 1 }),
-    emitModelStarted: emit(({ context, self }) => ({ type: 'model.started' as const, step: context.step, at: clockNow(self.system) })),
+    emitModelStarted: emit(({ context, self }) => ({ type: 'model.started' as const, step: context.step, at: clockNow(self.system) - context.origin })),
     recordTurn: assign(({ context }, { message, usage }: ModelStepOutput) => {
       const toolCalls = message.tool_calls ?? [];
       const step: StepUsage = { step: context.step, toolCalls: toolCalls.length, ...(usage ? { usage } : {}) };
@@ -150,7 +140,7 @@ export const agentLoopMachine = setup({
     emitModelFinished: emit(({ context, self }) => ({
       type: 'model.finished' as const,
       step: context.step,
-      at: clockNow(self.system),
+      at: clockNow(self.system) - context.origin,
       toolCalls: context.toolCalls.length,
     })),
     emitBatchStarted: emit(({ context, self }) => ({
@@ -158,11 +148,11 @@ export const agentLoopMachine = setup({
       step: context.step,
       calls: context.calls,
       options: context.options,
-      at: clockNow(self.system),
+      at: clockNow(self.system) - context.origin,
     })),
     reEmitBatchEvent: emit(({ context, event }) => {
-      assertEvent(event, 'batch.emitted');
-      return { ...event.event, step: context.step } as AgentLoopEmitted;
+      assertEvent(event, ['call.started', 'call.progress', 'call.settled', 'batch.settled']);
+      return { ...event, step: context.step } as AgentLoopEmitted;
     }),
     appendToolMessages: assign(({ context }, output: ToolBatchOutput) => ({
       messages: [...context.messages, ...toToolMessages(context.toolCalls, outcomesOf(output))],
@@ -197,7 +187,7 @@ export const agentLoopMachine = setup({
 }).createMachine({
   id: 'agentLoop',
   description: 'Calls the model, runs the tool calls of each turn as one batch, and repeats until a turn has no tool calls.',
-  context: ({ input }) => {
+  context: ({ input, self }) => {
     if (typeof input !== 'object' || input === null || !Array.isArray(input.messages)) {
       throw new TypeError(`Expected \`messages\` to be an array of chat messages, got ${showValue(input?.messages)}`);
     }
@@ -215,6 +205,7 @@ export const agentLoopMachine = setup({
       cancelled: false,
       error: undefined,
       status: undefined,
+      origin: clockNow(self.system),
     };
   },
   initial: 'callingModel',
@@ -247,12 +238,10 @@ export const agentLoopMachine = setup({
         "Runs the turn's tool calls as one batch (a toolBatch child) and appends the tool messages in tool_calls order.",
       entry: 'emitBatchStarted',
       invoke: [
-        // First, so that it subscribes before the batch starts: see the module header.
-        { id: 'batchRelay', src: 'batchRelay', input: ({ self }) => ({ agent: self }) },
         {
           id: 'toolBatch',
           src: 'toolBatch',
-          input: ({ context }) => ({ calls: context.calls, options: context.options }),
+          input: ({ context }) => ({ calls: context.calls, options: context.options, notifyParent: true }),
           onDone: [
             {
               guard: { type: 'wasCancelled', params: batchOutput },
@@ -274,7 +263,10 @@ export const agentLoopMachine = setup({
         },
       ],
       on: {
-        'batch.emitted': { actions: 'reEmitBatchEvent' },
+        'call.started': { actions: 'reEmitBatchEvent' },
+        'call.progress': { actions: 'reEmitBatchEvent' },
+        'call.settled': { actions: 'reEmitBatchEvent' },
+        'batch.settled': { actions: 'reEmitBatchEvent' },
         'agent.cancel': { actions: ['markCancelled', 'cancelBatch'] },
       },
     },

@@ -79,10 +79,12 @@ export interface AgentLoopContext {
   error: AgentLoopError | undefined;
   /** Set on entering a final state; the output's `status`. */
   status: AgentLoopOutput['status'] | undefined;
+  /** The clock's time when the run started: the loop's own events count from here. */
+  origin: number;
 }
 
-/** Events the agent loop accepts. `batch.emitted` is internal: the relay's copy of a batch event. */
-export type AgentLoopEvent = { type: 'agent.cancel' } | { type: 'batch.emitted'; event: ToolBatchEmitted };
+/** Events the agent loop accepts: `agent.cancel`, and the progress events its batch sends it (`notifyParent`). */
+export type AgentLoopEvent = { type: 'agent.cancel' } | ToolBatchEmitted;
 
 type WithStep<T> = T extends unknown ? T & { step: number } : never;
 

@@ -8,33 +8,39 @@
  * `succeeded`, `failed` or `cancelled` with every result at its call's index.
  *
  * ## Exports
- * - `toolBatchMachine`, `cloneBatchSnapshot`, `unlimitedRunningCalls`, `laneId`
+ * - `toolBatchMachine`, `unlimitedRunningCalls`
  * - `ToolBatchInput`, `ToolBatchContext`, `ToolBatchEvent`, `ToolBatchEmitted`,
- *   `ToolBatchOutput`, `Slot`, `SlotStatus` (defined in tool-batch.types.ts,
- *   with the admission queues in admission-queues.ts)
+ *   `ToolBatchOutput` (defined in tool-batch.types.ts)
  *
  * ## Implementation strategy
- * - `scheduling` is an eventless step: when `hasFreeSlot`, `admitQueued` spawns
- *   invocation actors for queued calls, in index order, until no slot is free. A completion goes back to `scheduling`,
- *   so a freed slot is refilled in the same macrostep (work-conserving).
- * - Completions are the events `call.succeeded` / `call.failed` with an
- *   `index`; they fill `slots[index]`, so order never depends on timing.
- * - The three join policies are three guarded branches of `call.failed`
- *   (`isFailFast`, `isJoinAll`, `isSettleAll`), and the end of a batch is two
- *   guarded `always` branches (`joinAllHasFailures`, `allSettled`).
- * - Cost stays linear in the batch size: slots, queues and the free-lane list
- *   are mutated in place inside actions (never copied per completion), guards
- *   are O(1), and each child is reaped (`stopChild`) as soon as it settles.
- *   Child ids are the lane number (`'3'`), reused after reaping, because
- *   every spawn and stop copies the children map: reused ids keep it as small
- *   as the running count, and integer-like keys keep the copy cheap (V8
- *   copies them as an array; `lane-3` keys made 256 running calls cost
- *   about 3× more per call). Because of the in-place mutation, a
- *   snapshot must be cloned before it is transitioned twice (as graph
- *   traversal does); see `cloneBatchSnapshot`.
- * - Time (`at`, `startedAt`, `settledAt`) is read from the actor system's
- *   clock: `clock.now()` when the clock has one (`SimulatedClock`, and the
- *   clock `runToolBatch` installs), else `0`.
+ * - **Context is a value.** No action edits context or anything a snapshot
+ *   reaches. A step copies what it changes and shares the rest: the lanes
+ *   (an array of length N), the admission queues (one small object per
+ *   limit, whose index lists are built once and shared), and counters; each
+ *   settlement is appended to a chunked log (settlement-log.ts) that copies
+ *   at most a chunk. So a snapshot, a persisted snapshot, graph traversal and
+ *   the inspector all see values that never change, at a cost linear in K.
+ * - **One step per completion.** `call.succeeded` / `call.failed` are handled
+ *   in `running` by guarded branches, final states first: a late completion
+ *   (its call no longer runs) is ignored by the first branch; the last
+ *   settlement goes to `succeeded` or `failed`; a failure under failFast goes
+ *   to `failed`; any other completion stays in `running`. One action,
+ *   `settleCall`, reaps the child, records the settlement, emits `call.settled`
+ *   and admits the next queued calls in the same step.
+ * - **Admission** is FIFO by index across the admission queues, skipping calls
+ *   whose tool is at its limit. A call runs on the lowest free lane, and its
+ *   child's id is the lane number (`'3'`), reused after reaping: every spawn
+ *   and stop copies the children map, which stays as small as the running
+ *   count, and integer-like keys keep that copy cheap. The child's input
+ *   carries the call, so the inspector shows which call (id and tool name)
+ *   each child runs.
+ * - **Time** (`at`) counts from the batch's start on the actor system's clock
+ *   (`SimulatedClock` in tests), or the wall clock when the system has none.
+ * - **Embedding**: with `notifyParent`, each progress event is also sent to
+ *   the parent, so an invoking machine sees every one from the first admission.
+ * - **Persistence**: every field survives JSON (`Infinity` is stored as a
+ *   finite limit or `null`). Restored, settled slots stay settled, children
+ *   that were running run their call again (at-least-once), queued calls start.
  *
  * ## Composition
  * The `runTool` actor is the invocation actor (machines/tool-call.machine.ts).
@@ -44,18 +50,21 @@
  * it in a promise.
  *
  * ## Testing strategy
- * test/tool-batch.machine.test.ts drives the machine with deferred tools and
- * `SimulatedClock` and asserts exact peaks, orders and failure kinds.
+ * test/machines/tool-batch.machine.test.ts drives it with deferred tools and
+ * `SimulatedClock` and asserts exact peaks, orders and failure kinds;
+ * test/machines/tool-batch.paths.test.ts walks every interleaving of small
+ * batches with `getBatchPaths` (./testing) on the machine as exported.
  */
-import { and, assertEvent, assign, emit, enqueueActions, setup, stopChild } from 'xstate';
-import { clockNow } from './xstate-internals.js';
+import { and, assertEvent, assign, enqueueActions, not, setup, type EventObject } from 'xstate';
 import { ToolCallError } from '../src/core/errors.js';
-import { resolveBatchOptions, assertToolCalls } from '../src/core/options.js';
+import { assertToolCalls, resolveBatchOptions } from '../src/core/options.js';
 import type { ToolFailure, ToolOutput } from '../src/core/schemas.js';
-import { createToolCallLogic, type ToolCallSettledEvent } from './tool-call.machine.js';
 import { toolFailure } from '../src/core/failure.js';
 import { buildQueues, nextQueue } from './admission-queues.js';
-import type { ToolBatchInput, Slot, ToolBatchContext, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput } from './tool-batch.types.js';
+import { appendSettlements, emptyLog, settlementsBySlot, type Settlement } from './settlement-log.js';
+import { createToolCallLogic, maxTimeoutMs, type ToolCallInput } from './tool-call.machine.js';
+import type { ToolBatchContext, ToolBatchEmitted, ToolBatchEvent, ToolBatchInput, ToolBatchOutput } from './tool-batch.types.js';
+import { clockNow } from './xstate-internals.js';
 export type * from './tool-batch.types.js';
 
 /** The default tool runner fails every call: tools must be provided. */
@@ -73,55 +82,83 @@ const noToolsProvided = createToolCallLogic((call) => {
  */
 export const unlimitedRunningCalls = 256;
 
-/** The child id of a lane: its number, reused per lane (see the module header). */
-export function laneId(lane: number): string {
-  return String(lane);
+const abortMessage = 'aborted before it settled: the batch ended';
+
+/** The part of `enqueueActions`' `enqueue` that the helpers below use. */
+interface Enqueue {
+  emit(event: ToolBatchEmitted): void;
+  sendParent(event: EventObject): void;
+  spawnChild(src: 'runTool', options: { id: string; input: ToolCallInput }): void;
 }
 
-function isLiveCompletion(context: ToolBatchContext, event: ToolBatchEvent): boolean {
-  if (event.type !== 'call.succeeded' && event.type !== 'call.failed') return false;
-  return context.slots[event.index]?.status === 'running';
+/** Emits a progress event, and sends it to the parent too under `notifyParent`. */
+function announce(context: ToolBatchContext, enqueue: Enqueue, event: ToolBatchEmitted): void {
+  enqueue.emit(event);
+  if (context.notifyParent) enqueue.sendParent(event);
 }
 
-/** Frees the lane and the queue place of a slot that stopped running. */
-function release(context: ToolBatchContext, slot: Slot): void {
-  context.queues[slot.queue]!.running--;
-  context.freeLanes.push(slot.lane!);
+/** The lane the call at `index` runs on, or `-1` when it does not run (a late report). */
+function laneOf(context: ToolBatchContext, index: number): number {
+  return context.lanes.indexOf(index);
 }
 
-/** Records a completion in its slot, in place, and frees the slot's lane and queue place. */
-function settleSlot(context: ToolBatchContext, event: ToolCallSettledEvent, at: number): void {
-  const slot = context.slots[event.index]!;
-  if (event.type === 'call.succeeded') {
-    slot.status = 'succeeded';
-    slot.output = event.output;
-  } else {
-    slot.status = 'failed';
-    slot.failure = event.failure;
+function isLive(context: ToolBatchContext, event: ToolBatchEvent): boolean {
+  return event.type !== 'batch.cancel' && laneOf(context, event.index) !== -1;
+}
+
+/** What admitting calls changes: the lanes, the queues and the running count, as fresh copies. */
+interface Admitted {
+  lanes: (number | null)[];
+  queues: ToolBatchContext['queues'][number][];
+  running: number;
+}
+
+/**
+ * Admits queued calls while a lane is free, FIFO by index: spawns their
+ * children and announces `call.started`. Works on the fresh copies in `next`.
+ */
+function admit(context: ToolBatchContext, next: Admitted, enqueue: Enqueue, at: number): void {
+  for (let q = nextQueue(next.queues); q !== -1 && next.running < context.concurrency; q = nextQueue(next.queues)) {
+    const queue = next.queues[q]!;
+    const index = queue.indices[queue.head]!;
+    next.queues[q] = { ...queue, head: queue.head + 1, running: queue.running + 1 };
+    let lane = next.lanes.indexOf(null);
+    if (lane === -1) lane = next.lanes.push(null) - 1;
+    next.lanes[lane] = index;
+    next.running++;
+    const call = context.calls[index]!;
+    const input: ToolCallInput = { index, call, timeoutMs: context.timeoutMs };
+    enqueue.spawnChild('runTool', { id: String(lane), input });
+    announce(context, enqueue, { type: 'call.started', index, id: call.id, name: call.name, lane, at });
   }
-  slot.settledAt = at;
-  release(context, slot);
+}
+
+/** Frees the lane and the queue place of the call at `index`, in the fresh copies. */
+function release(context: ToolBatchContext, next: Admitted, index: number, lane: number): void {
+  next.lanes[lane] = null;
+  next.running--;
+  const q = context.queueOfTool[context.calls[index]!.name] ?? 0;
+  const queue = next.queues[q]!;
+  next.queues[q] = { ...queue, running: queue.running - 1 };
 }
 
 function buildOutput(context: ToolBatchContext): ToolBatchOutput {
-  const outputs = context.slots.map((slot) => slot.output);
+  const bySlot = settlementsBySlot(context.settlements, context.calls.length);
+  const outputs = bySlot.map((s) => (s?.status === 'succeeded' ? s.output : undefined));
   if (context.cancelled) return { status: 'cancelled', outputs };
   if (context.policy === 'settleAll') {
     return {
       status: 'succeeded',
-      results: context.slots.map((slot) =>
-        slot.output ? { ok: true as const, output: slot.output } : { ok: false as const, failure: slot.failure! },
-      ),
+      results: bySlot.map((s) => (s!.status === 'succeeded' ? { ok: true as const, output: s!.output } : { ok: false as const, failure: s!.failure })),
     };
   }
   if (context.failureCount === 0) return { status: 'succeeded', outputs: outputs as ToolOutput[] };
   const failures: ToolFailure[] = [];
-  for (const slot of context.slots) if (slot.failure) failures.push(slot.failure);
-  if (context.policy === 'failFast' && context.firstFailure !== undefined) {
+  for (const s of bySlot) if (s !== undefined && s.status !== 'succeeded') failures.push(s.failure);
+  if (context.policy === 'failFast' && context.firstFailure !== null) {
     // failFast: the failure that ended the batch comes first, then the calls it aborted; joinAll keeps index order.
-    const cause = context.slots[context.firstFailure]!.failure!;
-    failures.splice(failures.indexOf(cause), 1);
-    failures.unshift(cause);
+    const at = failures.findIndex((failure) => failure.index === context.firstFailure);
+    failures.unshift(...failures.splice(at, 1));
   }
   return { status: 'failed', policy: context.policy, failures, outputs };
 }
@@ -147,188 +184,160 @@ export const toolBatchMachine = setup({
   },
   actors: { runTool: noToolsProvided },
   guards: {
-    hasFreeSlot: ({ context }) => context.running < context.concurrency && nextQueue(context.queues) !== undefined,
-    allSettled: ({ context }) => context.settled === context.slots.length,
-    hasFailures: ({ context }) => context.failureCount > 0,
-    isLiveCompletion: ({ context, event }) => isLiveCompletion(context, event),
+    isEmpty: ({ context }) => context.calls.length === 0,
+    isLateCompletion: ({ context, event }) => !isLive(context, event),
+    isLastToSettle: ({ context }) => context.settled + 1 === context.calls.length,
+    hasEarlierFailures: ({ context }) => context.failureCount > 0,
     isFailFast: ({ context }) => context.policy === 'failFast',
     isJoinAll: ({ context }) => context.policy === 'joinAll',
     isSettleAll: ({ context }) => context.policy === 'settleAll',
   },
   actions: {
     admitQueued: enqueueActions(({ context, enqueue, self }) => {
-      const at = clockNow(self.system);
-      let { running, laneCount } = context;
-      for (let queue = nextQueue(context.queues); queue !== undefined && running < context.concurrency; queue = nextQueue(context.queues)) {
-        const index = queue.indices[queue.head++]!;
-        queue.running++;
-        running++;
-        const lane = context.freeLanes.length > 0 ? context.freeLanes.pop()! : laneCount++;
-        const slot = context.slots[index]!;
-        const call = context.calls[index]!;
-        // In place: copying the slots per admission would make a batch O(K²).
-        slot.status = 'running';
-        slot.lane = lane;
-        slot.startedAt = at;
-        enqueue.spawnChild('runTool', { id: laneId(lane), input: { index, call, timeoutMs: context.timeoutMs } });
-        enqueue.emit({ type: 'call.started', index, id: call.id, name: call.name, lane, at });
-      }
-      enqueue.assign({ running, laneCount });
+      const next: Admitted = { lanes: context.lanes.slice(), queues: context.queues.slice(), running: context.running };
+      admit(context, next, enqueue as unknown as Enqueue, clockNow(self.system) - context.origin);
+      enqueue.assign({ lanes: next.lanes, queues: next.queues, running: next.running });
     }),
-    reapChild: stopChild(({ context, event }) => {
+    settleCall: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, ['call.succeeded', 'call.failed']);
-      return laneId(context.slots[event.index]!.lane!);
-    }),
-    fillSlot: assign(({ context, event, self }) => {
-      assertEvent(event, 'call.succeeded');
-      settleSlot(context, event, clockNow(self.system));
-      return { running: context.running - 1, settled: context.settled + 1 };
-    }),
-    recordFailure: assign(({ context, event, self }) => {
-      assertEvent(event, 'call.failed');
-      settleSlot(context, event, clockNow(self.system));
-      return {
-        running: context.running - 1,
-        settled: context.settled + 1,
-        failureCount: context.failureCount + 1,
-        firstFailure: context.firstFailure ?? event.index,
-      };
-    }),
-    emitCallSettled: emit(({ context, event, self }) => {
-      assertEvent(event, ['call.succeeded', 'call.failed']);
-      const call = context.calls[event.index]!;
-      const slot = context.slots[event.index]!;
-      return {
-        type: 'call.settled' as const,
-        index: event.index,
+      const { index } = event;
+      const lane = laneOf(context, index);
+      const at = clockNow(self.system) - context.origin;
+      const call = context.calls[index]!;
+      const next: Admitted = { lanes: context.lanes.slice(), queues: context.queues.slice(), running: context.running };
+      // Reap first: the lane's id is free for the call admitted below, in this same step.
+      enqueue.stopChild(String(lane));
+      release(context, next, index, lane);
+      const failed = event.type === 'call.failed';
+      const settlement: Settlement = failed
+        ? { index, status: 'failed', failure: event.failure }
+        : { index, status: 'succeeded', output: event.output };
+      announce(context, enqueue as unknown as Enqueue, {
+        type: 'call.settled',
+        index,
         id: call.id,
         name: call.name,
-        status: slot.status as 'succeeded' | 'failed',
-        at: slot.settledAt ?? clockNow(self.system),
-        ...(slot.failure ? { failure: slot.failure } : {}),
-      };
-    }),
-    abortRunning: enqueueActions(({ context, enqueue, self }) => {
-      const at = clockNow(self.system);
-      let aborted = 0;
-      context.slots.forEach((slot, index) => {
-        if (slot.status !== 'running') return;
-        const call = context.calls[index]!;
-        slot.status = 'aborted';
-        slot.failure = toolFailure(index, call, 'aborted', 'aborted before it settled: the batch ended', undefined);
-        slot.settledAt = at;
-        release(context, slot);
-        aborted++;
-        enqueue.stopChild(laneId(slot.lane!));
-        enqueue.emit({ type: 'call.settled', index, id: call.id, name: call.name, status: 'aborted', at, failure: slot.failure });
+        status: failed ? 'failed' : 'succeeded',
+        at,
+        ...(failed ? { failure: event.failure } : {}),
       });
-      enqueue.assign({ running: context.running - aborted, settled: context.settled + aborted });
+      // Under failFast a failure ends the batch: nothing more starts.
+      if (!(failed && context.policy === 'failFast')) admit(context, next, enqueue as unknown as Enqueue, at);
+      enqueue.assign({
+        lanes: next.lanes,
+        queues: next.queues,
+        running: next.running,
+        settled: context.settled + 1,
+        failureCount: context.failureCount + (failed ? 1 : 0),
+        firstFailure: failed && context.firstFailure === null ? index : context.firstFailure,
+        settlements: appendSettlements(context.settlements, [settlement]),
+      });
+    }),
+    forwardProgress: enqueueActions(({ context, event, enqueue, self }) => {
+      assertEvent(event, 'call.progress');
+      const call = context.calls[event.index]!;
+      const progress: ToolBatchEmitted = { type: 'call.progress', index: event.index, id: call.id, name: call.name, progress: event.progress, at: clockNow(self.system) - context.origin };
+      if (event.total !== undefined) progress.total = event.total;
+      if (event.message !== undefined) progress.message = event.message;
+      announce(context, enqueue as unknown as Enqueue, progress);
+    }),
+    abortRunning: enqueueActions(({ context, event, enqueue, self }) => {
+      const at = clockNow(self.system) - context.origin;
+      const aborted: Settlement[] = [];
+      // The completion that triggered failFast was already settled by `settleCall`, whose assign
+      // is not visible here yet: skip its lane.
+      const skip = event.type === 'call.failed' ? event.index : -1;
+      context.lanes.forEach((index, lane) => {
+        if (index === null || index === skip) return;
+        const call = context.calls[index]!;
+        const failure = toolFailure(index, call, 'aborted', abortMessage, undefined);
+        aborted.push({ index, status: 'aborted', failure });
+        enqueue.stopChild(String(lane));
+        announce(context, enqueue as unknown as Enqueue, { type: 'call.settled', index, id: call.id, name: call.name, status: 'aborted', at, failure });
+      });
+      enqueue.assign(({ context: now }) => ({
+        lanes: now.lanes.map(() => null),
+        running: 0,
+        queues: now.queues.map((queue) => (queue.running === 0 ? queue : { ...queue, running: 0 })),
+        settled: now.settled + aborted.length,
+        settlements: appendSettlements(now.settlements, aborted),
+      }));
     }),
     markCancelled: assign({ cancelled: true }),
-    emitSucceeded: emit(({ self }) => ({ type: 'batch.settled' as const, status: 'succeeded' as const, at: clockNow(self.system) })),
-    emitFailed: emit(({ self }) => ({ type: 'batch.settled' as const, status: 'failed' as const, at: clockNow(self.system) })),
-    emitCancelled: emit(({ self }) => ({ type: 'batch.settled' as const, status: 'cancelled' as const, at: clockNow(self.system) })),
+    announceBatchSettled: enqueueActions(({ context, enqueue, self }, params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {
+      announce(context, enqueue as unknown as Enqueue, { type: 'batch.settled', status: params.status, at: clockNow(self.system) - context.origin });
+    }),
   },
 }).createMachine({
   id: 'toolBatch',
   description: 'Runs one turn of tool calls under a concurrency limit and joins them by policy.',
-  context: ({ input }) => {
+  context: ({ input, self }) => {
     assertToolCalls(input.calls);
     const options = resolveBatchOptions(input.options);
-    const { queues, slots } = buildQueues(input.calls, options.perToolConcurrency);
+    const concurrency = options.concurrency === Infinity ? unlimitedRunningCalls : options.concurrency;
+    const { queues, queueOfTool } = buildQueues(input.calls, options.perToolConcurrency, concurrency);
+    const timeoutMs = options.timeoutMs !== undefined && options.timeoutMs <= maxTimeoutMs ? options.timeoutMs : null;
     return {
       // A copy: the caller may reuse its array (a message buffer) while the batch runs.
       calls: input.calls.slice(),
-      slots,
-      concurrency: options.concurrency === Infinity ? unlimitedRunningCalls : options.concurrency,
       policy: options.policy,
-      timeoutMs: options.timeoutMs,
+      concurrency,
+      timeoutMs,
+      notifyParent: input.notifyParent === true,
+      origin: clockNow(self.system),
       queues,
+      queueOfTool,
+      lanes: [],
       running: 0,
       settled: 0,
       failureCount: 0,
-      firstFailure: undefined,
+      firstFailure: null,
       cancelled: false,
-      freeLanes: [],
-      laneCount: 0,
+      settlements: emptyLog,
     };
   },
-  initial: 'scheduling',
+  initial: 'starting',
   states: {
-    scheduling: {
-      description:
-        'Eventless step: admits queued calls in index order while a slot is free, then ends the batch or waits.',
-      always: [
-        { guard: and(['isJoinAll', 'allSettled', 'hasFailures']), target: 'failed' },
-        { guard: 'allSettled', target: 'succeeded' },
-        { guard: 'hasFreeSlot', target: 'running', actions: 'admitQueued' },
-        { target: 'running' },
-      ],
+    starting: {
+      description: 'Admits the first calls, in index order, up to the limits; an empty batch succeeds at once.',
+      always: [{ guard: 'isEmpty', target: 'succeeded' }, { target: 'running', actions: 'admitQueued' }],
     },
     running: {
-      description: 'Waits for invocation actors to report; each report fills the slot at its index.',
+      description: 'Waits for invocation actors to report. Each report settles the slot at its index and admits the next queued call, in one step.',
       on: {
-        'call.succeeded': {
-          guard: 'isLiveCompletion',
-          target: 'scheduling',
-          actions: ['reapChild', 'fillSlot', 'emitCallSettled'],
-        },
-        'call.failed': [
-          {
-            guard: and(['isLiveCompletion', 'isFailFast']),
-            target: 'failed',
-            actions: ['reapChild', 'recordFailure', 'emitCallSettled', 'abortRunning'],
-          },
-          {
-            guard: and(['isLiveCompletion', 'isJoinAll']),
-            target: 'scheduling',
-            actions: ['reapChild', 'recordFailure', 'emitCallSettled'],
-          },
-          {
-            guard: and(['isLiveCompletion', 'isSettleAll']),
-            target: 'scheduling',
-            actions: ['reapChild', 'recordFailure', 'emitCallSettled'],
-          },
+        'call.succeeded': [
+          { guard: 'isLateCompletion', description: 'Its call no longer runs (the batch aborted it): ignored.' },
+          { guard: and(['isJoinAll', 'isLastToSettle', 'hasEarlierFailures']), target: 'failed', actions: 'settleCall' },
+          { guard: 'isLastToSettle', target: 'succeeded', actions: 'settleCall' },
+          { actions: 'settleCall' },
         ],
+        'call.failed': [
+          { guard: 'isLateCompletion', description: 'Its call no longer runs (the batch aborted it): ignored.' },
+          { guard: 'isFailFast', target: 'failed', actions: ['settleCall', 'abortRunning'] },
+          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: 'settleCall' },
+          { guard: 'isJoinAll', actions: 'settleCall' },
+          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: 'settleCall' },
+          { guard: 'isSettleAll', actions: 'settleCall' },
+        ],
+        'call.progress': { guard: not('isLateCompletion'), actions: 'forwardProgress' },
         'batch.cancel': { target: 'cancelled', actions: ['markCancelled', 'abortRunning'] },
       },
     },
     succeeded: {
       type: 'final',
       description: 'Every call settled; under settleAll this holds per-call results, failures included.',
-      entry: 'emitSucceeded',
+      entry: { type: 'announceBatchSettled', params: { status: 'succeeded' } },
     },
     failed: {
       type: 'final',
       description: 'failFast: the first failure, with running calls aborted. joinAll: every call settled, some failed.',
-      entry: 'emitFailed',
+      entry: { type: 'announceBatchSettled', params: { status: 'failed' } },
     },
     cancelled: {
       type: 'final',
       description: 'batch.cancel arrived: running calls were aborted and queued calls never started.',
-      entry: 'emitCancelled',
+      entry: { type: 'announceBatchSettled', params: { status: 'cancelled' } },
     },
   },
   output: ({ context }) => buildOutput(context),
 });
-
-/**
- * A copy of a batch snapshot whose mutable context can be transitioned without
- * touching the original. Graph traversal and model-based tests transition one
- * snapshot with several events, which in-place mutation would corrupt.
- *
- * @example
- * ```ts
- * const next = toolBatchMachine.transition(cloneBatchSnapshot(snapshot), event, scope);
- * ```
- */
-export function cloneBatchSnapshot<T extends { context: ToolBatchContext }>(snapshot: T): T {
-  const { context } = snapshot;
-  const copy: ToolBatchContext = {
-    ...context,
-    slots: context.slots.map((slot) => ({ ...slot })),
-    queues: context.queues.map((queue) => ({ ...queue })),
-    freeLanes: [...context.freeLanes],
-  };
-  return Object.assign(Object.create(Object.getPrototypeOf(snapshot) as object) as T, snapshot, { context: copy });
-}

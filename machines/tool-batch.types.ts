@@ -5,57 +5,62 @@
  */
 import type { BatchOptions, JoinPolicy, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import type { AdmissionQueue } from './admission-queues.js';
-import type { ToolCallSettledEvent } from './tool-call.machine.js';
+import type { SettlementLog } from './settlement-log.js';
+import type { ToolCallProgressEvent, ToolCallSettledEvent } from './tool-call.machine.js';
 
 /** What the batch machine is started with. */
 export interface ToolBatchInput {
-  calls: ToolCall[];
+  calls: readonly ToolCall[];
   options?: BatchOptions;
+  /**
+   * Send every progress event (`call.started`, `call.progress`, `call.settled`,
+   * `batch.settled`) to the parent actor too, from the first admission on. An
+   * invoking machine cannot catch the first emitted events (they happen while
+   * the child starts, before `.on()` can be called), but it receives these. Default: `false`.
+   */
+  notifyParent?: boolean;
 }
 
-/** Where one call is in its life. */
-export type SlotStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'aborted';
-
-/** One call's slot: its outcome lands here, at the call's index. */
-export interface Slot {
-  status: SlotStatus;
-  /** The lane (child id suffix) while running. */
-  lane?: number;
-  /** Which admission queue the call waits in (per-tool limits). */
-  queue: number;
-  output?: ToolOutput;
-  failure?: ToolFailure;
-  startedAt?: number;
-  settledAt?: number;
-}
-
-/** The batch machine's context. Arrays here are owned by the machine and mutated in place. */
+/**
+ * The batch machine's context: a value. No action changes it or anything it
+ * reaches; each step builds what changed and shares the rest, so a snapshot
+ * (or persisted snapshot) taken at any moment never changes afterwards. Every
+ * field survives `JSON.stringify` (no `Infinity`, no `undefined` that matters).
+ */
 export interface ToolBatchContext {
-  calls: ToolCall[];
-  slots: Slot[];
+  readonly calls: readonly ToolCall[];
+  readonly policy: JoinPolicy;
   /** The running limit in effect: the `concurrency` option, or `unlimitedRunningCalls` for `Infinity`. */
-  concurrency: number;
-  policy: JoinPolicy;
-  timeoutMs: number | undefined;
-  queues: AdmissionQueue[];
-  running: number;
-  settled: number;
-  failureCount: number;
-  /** The index of the first failure in time, if any. */
-  firstFailure: number | undefined;
-  cancelled: boolean;
-  /** Lanes whose child was reaped and whose id can be reused. */
-  freeLanes: number[];
-  laneCount: number;
+  readonly concurrency: number;
+  /** The per-call timeout; `null` when there is none (`Infinity` or above the longest timer). */
+  readonly timeoutMs: number | null;
+  readonly notifyParent: boolean;
+  /** The clock's time when the batch started: every `at` counts from here. */
+  readonly origin: number;
+  readonly queues: readonly AdmissionQueue[];
+  /** Tool name → admission queue, for tools with a per-tool limit. */
+  readonly queueOfTool: Readonly<Record<string, number>>;
+  /** Per lane, the index of the call it runs, or `null` when free. Lane `k` runs the child with id `'k'`. */
+  readonly lanes: readonly (number | null)[];
+  readonly running: number;
+  readonly settled: number;
+  readonly failureCount: number;
+  /** The index of the first failure in time, or `null`. */
+  readonly firstFailure: number | null;
+  readonly cancelled: boolean;
+  /** Every settlement so far, in the order they happened. */
+  readonly settlements: SettlementLog;
 }
 
-/** Events the batch machine accepts. */
-export type ToolBatchEvent = ToolCallSettledEvent | { type: 'batch.cancel' };
+/** Events the batch machine accepts: its invocation actors' reports, and `batch.cancel`. */
+export type ToolBatchEvent = ToolCallSettledEvent | ToolCallProgressEvent | { type: 'batch.cancel' };
 
-/** Progress events the batch machine emits (subscribe with `actor.on(type, fn)`). */
+/** Progress events the batch machine emits (subscribe with `actor.on(type, fn)`), and sends to its parent with `notifyParent`. */
 export type ToolBatchEmitted =
-  /** `lane` is the concurrency slot (0 … concurrency−1 while every lane is busy) the call runs in: a timeline's row. */
+  /** `lane` is the concurrency slot (0 … concurrency−1) the call runs in: a timeline's row. */
   | { type: 'call.started'; index: number; id: string; name: string; lane: number; at: number }
+  /** A tool's own progress report (MCP progress notifications, say). */
+  | { type: 'call.progress'; index: number; id: string; name: string; progress: number; total?: number; message?: string; at: number }
   | {
       type: 'call.settled';
       index: number;

@@ -64,8 +64,15 @@ export interface ToolCallInput {
   /** The call's slot in the batch. */
   index: number;
   call: ToolCall;
-  /** The batch's timeout; a tool's own timeout (from `timeoutFor`) wins. */
-  timeoutMs?: number | undefined;
+  /** The batch's timeout (`null` or absent: none); a tool's own timeout (from `timeoutFor`) wins. */
+  timeoutMs?: number | null | undefined;
+}
+
+/** A tool's progress report, as `reportProgress` takes it. */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
 }
 
 /** What a tool executor gets with each call. `signal` is made on first read. */
@@ -74,6 +81,8 @@ export interface ToolRunContext {
   call: ToolCall;
   /** Aborted on timeout (`TimeoutError`) and on stop: failFast or cancel (`AbortError`). */
   readonly signal: AbortSignal;
+  /** Reports progress: the batch emits it as `call.progress`. Ignored once the call settled. */
+  reportProgress(update: ToolProgress): void;
 }
 
 /** Runs one call. May return a value or a promise, and may throw. */
@@ -83,6 +92,9 @@ export type ToolExecutor = (call: ToolCall, context: ToolRunContext) => unknown;
 export type ToolCallSettledEvent =
   | { type: 'call.succeeded'; index: number; output: ToolOutput }
   | { type: 'call.failed'; index: number; failure: ToolFailure };
+
+/** How an invocation actor passes its tool's progress to the parent. */
+export type ToolCallProgressEvent = { type: 'call.progress'; index: number } & ToolProgress;
 
 /** The chart states that the actor's snapshot `value` walks through. */
 export type ToolCallStateValue = 'running' | 'succeeded' | 'failed' | 'timedOut';
@@ -208,16 +220,27 @@ export function createToolCallLogic(
       const { input } = snapshot;
       const { index, call } = input;
       const { self } = scope;
-      const timeoutMs = timeoutFor?.(call) ?? input.timeoutMs;
+      // A restored actor that had already settled (or timed out) waits for its parent: it never runs again.
+      if (snapshot.value !== 'running') return;
+      const timeoutMs = timeoutFor?.(call) ?? input.timeoutMs ?? undefined;
       if (timeoutMs !== undefined && timeoutMs <= maxTimeoutMs) {
         timed.add(self);
         scope.system.scheduler.schedule(self, self, { type: 'call.timeout' }, timeoutMs, timeoutEventId);
       }
       // The controller is made when the tool first reads `signal`: most tools never do,
       // and an AbortController per call was a measurable share of the overhead.
-      const runContext = {
+      const runContext: ToolRunContext = {
         index,
         call,
+        reportProgress: (update) => {
+          const now = self.getSnapshot();
+          const parent = parentOf(self);
+          if (now.status !== 'active' || now.value !== 'running' || parent === undefined) return;
+          const event: ToolCallProgressEvent = { type: 'call.progress', index, progress: update.progress };
+          if (update.total !== undefined) event.total = update.total;
+          if (update.message !== undefined) event.message = update.message;
+          relay(scope.system, self, parent, event);
+        },
         get signal(): AbortSignal {
           let controller = controllers.get(self);
           if (controller === undefined) {
@@ -272,7 +295,7 @@ export function createToolCallLogic(
         }
         case 'call.timeout': {
           if (snapshot.value !== 'running') return snapshot;
-          const ms = timeoutFor?.(call) ?? snapshot.input.timeoutMs;
+          const ms = timeoutFor?.(call) ?? snapshot.input.timeoutMs ?? undefined;
           const message = `the tool did not settle within ${ms} ms`;
           const reason = new DOMException(message, 'TimeoutError');
           timed.delete(self);
@@ -336,7 +359,7 @@ export const toolCallChart = setup({
 }).createMachine({
   id: 'toolCall',
   initial: 'running',
-  context: ({ input }) => ({ timeoutMs: input.timeoutMs }),
+  context: ({ input }) => ({ timeoutMs: input.timeoutMs ?? undefined }),
   states: {
     running: {
       description: 'Runs the tool with an AbortSignal; the timeout runs on the actor system clock.',

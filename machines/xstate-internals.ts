@@ -67,15 +67,17 @@ export function relay(system: ActorSystem<ActorSystemInfo>, source: AnyActorRef,
 }
 
 /**
- * Milliseconds on the actor system's clock, `0` when it has none.
+ * Milliseconds on the actor system's clock, or on the wall clock (epoch ms,
+ * the same in every process, so a restored batch keeps counting) when the
+ * system's clock has no `now()`.
  *
  * @param system - the actor's system.
- * @returns `now()` of the system's clock, or `0`.
+ * @returns `now()` of the system's clock, or the wall clock's.
  * @example
  * ```ts
  * emit(({ self }) => ({ type: 'batch.settled', status: 'succeeded', at: clockNow(self.system) }));
  * ```
  */
 export function clockNow(system: ActorSystem<ActorSystemInfo>): number {
-  return systemClockNow(system) ?? 0;
+  return systemClockNow(system) ?? performance.timeOrigin + performance.now();
 }

@@ -3,7 +3,7 @@
  * (zod 4 or JSON Schema, see tool-schema.ts), and the OpenAI function specs
  * the model needs to call them.
  */
-import { createToolCallLogic, type ToolCallLogic, type ToolExecutor } from '../../machines/tool-call.machine.js';
+import { createToolCallLogic, type ToolCallLogic, type ToolExecutor, type ToolProgress } from '../../machines/tool-call.machine.js';
 import { ToolCallError } from '../core/errors.js';
 import { UnparsedArguments, type FunctionToolSpec } from '../core/chat-format.js';
 import { isTimeout, showValue } from '../core/options.js';
@@ -18,6 +18,11 @@ export interface ToolExecuteContext {
   signal: AbortSignal;
   /** The call being run, as the model sent it: a frozen copy, so a tool cannot change what the batch reports. */
   call: Readonly<ToolCall>;
+  /**
+   * Reports the call's progress; the batch emits it as a `call.progress` event
+   * (to `onEvent`, the progress view, and the parent under `notifyParent`).
+   */
+  reportProgress(update: ToolProgress): void;
 }
 
 /** A tool: a name, a schema for its arguments (zod 4 or JSON Schema), and the code that runs it. */
@@ -139,6 +144,7 @@ export function createToolRouter(tools: readonly AnyTool[]): ToolRouter {
       get signal() {
         return context.signal;
       },
+      reportProgress: context.reportProgress,
     };
     if (parsed instanceof Promise) return parsed.then((result) => runParsed(tool, call, result, toolContext));
     return runParsed(tool, call, parsed, toolContext);

@@ -4,3 +4,5 @@
  */
 export { createScriptedModel } from '../models/scripted-model.js';
 export type { ModelScript, ScriptedModelOptions } from '../models/scripted-model.js';
+export { getBatchPaths, checkBatchPath, pathResult } from './batch-paths.js';
+export type { BatchPath, BatchPathStep, BatchPathsOptions, BatchSnapshot } from './batch-paths.js';

@@ -166,7 +166,7 @@ export function layoutTimeline(events: readonly ToolBatchEmitted[], options: Tim
     last = Math.max(last, event.at);
     if (event.type === 'call.started') starts.set(event.index, event);
     else if (event.type === 'call.settled') settles.set(event.index, event);
-    else batch = event;
+    else if (event.type === 'batch.settled') batch = event;
   }
   const end = batch?.at ?? last;
   const lanes = Math.max(1, ...[...starts.values()].map((event) => event.lane + 1));

@@ -1,150 +1,146 @@
-import { getShortestPaths } from 'xstate/graph';
+/**
+ * Model-based tests of the batch chart: every interleaving of completions of
+ * small batches, generated with the testing kit's `getBatchPaths` (XState's
+ * graph utilities on the machine as exported), every invariant checked at
+ * every step with `checkBatchPath`, and every branch of the chart taken.
+ */
 import { describe, expect, it } from 'vitest';
 import type { AnyTransitionDefinition } from 'xstate';
-import type { ToolBatchEvent, ToolBatchOutput } from '../../machines/tool-batch.machine.js';
-import { joinPolicies, type JoinPolicy } from '../../src/core/schemas.js';
-import { replayPath } from '../helpers/batch-invariants.js';
-import {
-  callsOf,
-  chartBranches,
-  clonedBatchLogic,
-  generatePaths,
-  possibleEvents,
-  serializeBatch,
-  type Configuration,
-} from '../helpers/batch-model.js';
+import { getSimplePaths } from 'xstate/graph';
+import { toolBatchMachine, type ToolBatchEvent } from '../../machines/tool-batch.machine.js';
+import { joinPolicies, type BatchOptions, type JoinPolicy } from '../../src/core/schemas.js';
+import { checkBatchPath, getBatchPaths, type BatchPath, type BatchPathsOptions } from '../../src/testing/batch-paths.js';
+import { guardText } from '../../scripts/machine-diagram.js';
 
-interface Exploration {
-  paths: number;
-  /** Paths that end in a final state: complete interleavings. */
-  complete: number;
-  /** Distinct traversal states (the key includes lane bookkeeping, so every interleaving is its own state). */
-  states: number;
-  /** Distinct chart configurations: state value, slot statuses, first failure. */
-  configurations: number;
-  steps: number;
-  endings: string[];
-  violations: string[];
-  taken: Set<AnyTransitionDefinition>;
+interface Configuration {
+  calls: number;
+  concurrency: number;
+  policy: JoinPolicy;
 }
 
 const configurations: Configuration[] = joinPolicies.flatMap((policy) =>
   [1, 2, 3, 4].flatMap((calls) => [1, 2, 3].map((concurrency) => ({ calls, concurrency, policy }))),
 );
 
-const explored = new Map<string, Exploration>();
-
-/** Generates every interleaving of one configuration and replays each path through the invariants (memoised). */
-function explore(config: Configuration): Exploration {
-  const key = `${config.policy}/${config.calls}/${config.concurrency}`;
-  const known = explored.get(key);
-  if (known) return known;
-  const { input, paths } = generatePaths(config);
-  const violations: string[] = [];
-  const taken = new Set<AnyTransitionDefinition>();
-  const states = new Set<string>();
-  const chartConfigurations = new Set<string>();
-  const endings = new Set<string>();
-  let steps = 0;
-  let complete = 0;
-  for (const path of paths) {
-    states.add(serializeBatch(path.state));
-    // Every active state has a way on (batch.cancel at least), so each path is a prefix of a complete
-    // one, and replaying the complete paths checks every step of every path.
-    if (path.state.status === 'done') {
-      const events = path.steps.slice(1).map((s) => s.event as ToolBatchEvent);
-      const result = replayPath(input, events, path.steps.map((s) => s.state));
-      violations.push(...result.violations);
-      result.taken.forEach((t) => taken.add(t));
-      steps += result.steps;
-    }
-    const { value, context } = path.state;
-    chartConfigurations.add(JSON.stringify([value, context.slots.map((s) => s.status), context.firstFailure]));
-    if (path.state.status === 'done') {
-      endings.add((path.state.output as ToolBatchOutput).status);
-      complete++;
-    }
-  }
-  const exploration = {
-    paths: paths.length,
-    complete,
-    states: states.size,
-    configurations: chartConfigurations.size,
-    steps, endings: [...endings].sort(), violations, taken };
-  explored.set(key, exploration);
-  return exploration;
+/** Every subset of the ids c0 … c(n−1): which calls fail. */
+function failureSets(calls: number): string[][] {
+  const sets: string[][] = [];
+  for (let mask = 0; mask < 1 << calls; mask++) sets.push(Array.from({ length: calls }, (_, i) => (mask & (1 << i) ? [`c${i}`] : [])).flat());
+  return sets;
 }
 
-const possibleEndings: Record<JoinPolicy, string[]> = {
-  joinAll: ['cancelled', 'failed', 'succeeded'],
-  failFast: ['cancelled', 'failed', 'succeeded'],
-  settleAll: ['cancelled', 'succeeded'],
-};
+/** The chart branches a path took: for each step, the transitions its event enabled in the snapshot before. */
+function branchesOf(path: BatchPath, taken: Set<AnyTransitionDefinition>): void {
+  for (let i = 1; i < path.steps.length; i++) {
+    const before = path.steps[i - 1]!.snapshot;
+    for (const t of toolBatchMachine.getTransitionData(before, path.steps[i]!.event as ToolBatchEvent)) taken.add(t);
+  }
+  // The initial step took one of `starting`'s eventless branches.
+  const starting = toolBatchMachine.root.states.starting!.always!;
+  taken.add(path.steps[0]!.snapshot.value === 'succeeded' && path.steps.length === 1 ? starting[0]! : starting[1]!);
+}
+
+interface Exploration {
+  paths: number;
+  violations: string[];
+  endings: Set<string>;
+}
+
+function explore(options: BatchPathsOptions, taken: Set<AnyTransitionDefinition>): Exploration {
+  const paths = getBatchPaths(options);
+  const violations = paths.flatMap((path) => checkBatchPath(path, options));
+  paths.forEach((path) => branchesOf(path, taken));
+  return { paths: paths.length, violations, endings: new Set(paths.map((p) => p.output.status)) };
+}
 
 describe('toolBatchMachine paths', () => {
+  const taken = new Set<AnyTransitionDefinition>();
+  let totalPaths = 0;
+
   describe.each(joinPolicies)('%s', (policy) => {
     it.each(configurations.filter((c) => c.policy === policy))(
-      'keeps every invariant at every step of every interleaving: $calls calls, N=$concurrency',
-      (config) => {
-        const result = explore(config);
-        console.log(
-          `paths ${policy} K=${config.calls} N=${config.concurrency}: ${result.paths} paths (${result.complete} complete), ` +
-            `${result.states} states, ${result.configurations} chart configurations, ${result.steps} steps replayed, ends ${result.endings.join('/')}`,
-        );
-        expect(result.violations.slice(0, 5)).toEqual([]);
-        expect(result.endings).toEqual(possibleEndings[policy]);
-        // Every state was reached by some path, and the traversal found more than the start.
-        expect(result.states).toBeGreaterThan(1);
-        expect(result.paths).toBeGreaterThanOrEqual(result.states);
+      'keeps every invariant at every step of every interleaving and failure set: $calls calls, N=$concurrency',
+      ({ calls, concurrency }) => {
+        const options: BatchOptions = { concurrency, policy };
+        let paths = 0;
+        const violations: string[] = [];
+        for (const fail of failureSets(calls)) {
+          const found = explore({ calls, options, fail }, taken);
+          paths += found.paths;
+          violations.push(...found.violations);
+        }
+        const cancelled = explore({ calls, options, cancel: true }, taken);
+        violations.push(...cancelled.violations);
+        expect(cancelled.endings.has('cancelled')).toBe(true);
+        totalPaths += paths + cancelled.paths;
+        expect(violations.slice(0, 5)).toEqual([]);
+        expect(paths).toBeGreaterThan(0);
       },
     );
   });
 
-  it('ends failFast one failure from the start, and joinAll only after every call settled', () => {
-    for (const calls of [1, 2, 3, 4]) {
-      for (const concurrency of [1, 2, 3]) {
-        const shortestToFailed = (policy: JoinPolicy) => {
-          const input = { calls: callsOf(calls), options: { concurrency, policy } };
-          const paths = getShortestPaths(clonedBatchLogic, { input, events: possibleEvents, serializeState: serializeBatch });
-          const failed = paths.filter((p) => p.state.value === 'failed').map((p) => p.steps.length - 1);
-          return Math.min(...failed);
-        };
-        expect(shortestToFailed('failFast')).toBe(1);
-        expect(shortestToFailed('joinAll')).toBe(calls);
-      }
-    }
+  it('counts the interleavings exactly: K=3 all succeed gives 3! paths at N=3, 4 at N=2, 1 at N=1', () => {
+    const count = (concurrency: number) => getBatchPaths({ calls: 3, options: { concurrency, policy: 'joinAll' } }).length;
+    expect([count(3), count(2), count(1)]).toEqual([6, 4, 1]);
+  });
+
+  it('ends failFast at the first failure, and joinAll only after every call settled', () => {
+    const failFast = getBatchPaths({ calls: 4, options: { concurrency: 2, policy: 'failFast' }, fail: ['c1'] });
+    // c1 runs from the start, so some path ends on the very first completion.
+    expect(Math.min(...failFast.map((p) => p.steps.length - 1))).toBe(1);
+    const joinAll = getBatchPaths({ calls: 4, options: { concurrency: 2, policy: 'joinAll' }, fail: ['c1'] });
+    expect(new Set(joinAll.map((p) => p.steps.length - 1))).toEqual(new Set([4]));
+  });
+
+  it('respects per-tool limits on every interleaving', () => {
+    const calls = ['a', 'b', 'a', 'b', 'a'].map((name, i) => ({ id: `c${i}`, name, arguments: {} }));
+    const options: BatchOptions = { concurrency: 3, perToolConcurrency: { a: 1 } };
+    const paths = getBatchPaths({ calls, options });
+    expect(paths.length).toBeGreaterThan(1);
+    expect(paths.flatMap((path) => checkBatchPath(path, { calls, options }))).toEqual([]);
+  });
+
+  it('runs getSimplePaths on the machine as exported and finds every interleaving', () => {
+    const calls = [0, 1, 2].map((i) => ({ id: `c${i}`, name: 'tool', arguments: {} }));
+    const paths = getSimplePaths(toolBatchMachine, {
+      input: { calls, options: { concurrency: 3 } },
+      events: (snapshot): ToolBatchEvent[] =>
+        snapshot.context.lanes.flatMap((index) => (index === null ? [] : [{ type: 'call.succeeded' as const, index, output: { id: `c${index}`, result: index } }])),
+    });
+    const orders = paths.filter((p) => p.state.status === 'done').map((p) => p.steps.slice(1).map((s) => (s.event as { index: number }).index).join(''));
+    expect(orders.sort()).toEqual(['012', '021', '102', '120', '201', '210']);
   });
 
   it('takes every on/always branch of the batch chart, by guard, on some generated path', () => {
-    const taken = new Set<AnyTransitionDefinition>();
-    let paths = 0;
-    let complete = 0;
-    let states = 0;
-    let chartConfigurations = 0;
-    for (const config of configurations) {
-      const result = explore(config);
-      result.taken.forEach((t) => taken.add(t));
-      paths += result.paths;
-      complete += result.complete;
-      states += result.states;
-      chartConfigurations += result.configurations;
+    const empty = getBatchPaths({ calls: 0 });
+    expect(empty.map((p) => p.output)).toEqual([{ status: 'succeeded', outputs: [] }]);
+    empty.forEach((path) => branchesOf(path, taken));
+    // A running call's progress report: forwarded while it runs (it changes no state, so paths never repeat it).
+    const [running] = getBatchPaths({ calls: 1 })[0]!.steps;
+    for (const t of toolBatchMachine.getTransitionData(running!.snapshot, { type: 'call.progress', index: 0, progress: 1 })) taken.add(t);
+    // A late report from a call that already settled (a tool that ignored its abort, say) is ignored by one branch.
+    const [, afterFirst] = getBatchPaths({ calls: 2, options: { concurrency: 2, policy: 'joinAll' } })[0]!.steps;
+    const settledIndex = afterFirst!.snapshot.context.lanes.indexOf(null) === 0 ? 0 : 1;
+    const late = [
+      { type: 'call.succeeded' as const, index: settledIndex, output: { id: 'late', result: 0 } },
+      { type: 'call.failed' as const, index: settledIndex, failure: { index: settledIndex, id: 'late', name: 'tool', kind: 'error' as const, message: 'late', error: undefined } },
+    ];
+    for (const event of late) {
+      const [ignore] = toolBatchMachine.getTransitionData(afterFirst!.snapshot, event);
+      expect(ignore!.target).toBeUndefined();
+      expect(ignore!.actions).toEqual([]);
+      taken.add(ignore!);
     }
-    const branches = chartBranches();
-    const covered = branches.filter((b) => taken.has(b.transition));
+    const branches: Array<{ label: string; transition: AnyTransitionDefinition }> = [];
+    for (const node of Object.values(toolBatchMachine.root.states)) {
+      const label = (trigger: string, t: AnyTransitionDefinition) =>
+        `${node.key} —${trigger} [${guardText(t.guard as Parameters<typeof guardText>[0]) ?? 'no guard'}]→ ${t.target?.map((x) => x.key).join(',') ?? '(self)'}`;
+      for (const [type, transitions] of node.transitions) for (const t of transitions) branches.push({ label: label(type, t), transition: t });
+      for (const t of node.always ?? []) branches.push({ label: label('always', t), transition: t });
+    }
     const missing = branches.filter((b) => !taken.has(b.transition)).map((b) => b.label);
-    console.log(
-      [
-        `transition coverage: ${covered.length}/${branches.length} branches (${((100 * covered.length) / branches.length).toFixed(0)}%) over ${configurations.length} configurations, ` +
-          `${paths} paths (${complete} complete), ${states} states, ${chartConfigurations} chart configurations`,
-        ...branches.map((b) => `  ${taken.has(b.transition) ? '✓' : '✗'} ${b.label}`),
-      ].join('\n'),
-    );
-    // The branch list comes from the machine: if the chart grows, so does the denominator.
-    expect(branches.length).toBeGreaterThanOrEqual(9);
+    console.log(`transition coverage: ${branches.length - missing.length}/${branches.length} branches over ${configurations.length} configurations, ${totalPaths} complete paths`);
+    expect(branches.length).toBeGreaterThanOrEqual(13);
     expect(missing).toEqual([]);
-    expect(covered.length / branches.length).toBe(1);
-    // Nothing taken lies outside the chart's own branch list.
-    const known = new Set(branches.map((b) => b.transition));
-    expect([...taken].filter((t) => !known.has(t))).toEqual([]);
   });
 });

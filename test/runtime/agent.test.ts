@@ -151,9 +151,9 @@ describe('runAgent', () => {
       },
     });
     // The root, then one actor per invocation; the batch's one call runs in a lane actor whose id is the batch's business.
-    expect(actors).toHaveLength(6);
-    expect(actors.filter((id) => ['model', 'batchRelay', 'toolBatch'].includes(id))).toEqual(['model', 'batchRelay', 'toolBatch', 'model']);
-    expect(actors.indexOf('toolBatch')).toBe(3);
+    expect(actors).toHaveLength(5);
+    expect(actors.filter((id) => ['model', 'toolBatch'].includes(id))).toEqual(['model', 'toolBatch', 'model']);
+    expect(actors.indexOf('toolBatch')).toBe(2);
   });
 
   it('rejects with a TypeError for invalid options before calling the model', async () => {

@@ -42,24 +42,27 @@ describe('npm run visualize', () => {
   it('copies the batch diagram into the README between its markers', () => {
     const readme = files.get('README.md')!;
     const block = readme.slice(readme.indexOf(readmeMarkers.start), readme.indexOf(readmeMarkers.end));
-    expect(block).toContain('```mermaid\nstateDiagram-v2\n  [*] --> scheduling\n');
+    expect(block).toContain('```mermaid\nstateDiagram-v2\n  [*] --> starting\n');
     expect(files.get('visualizations/tool-batch.md')).toContain(block.slice(block.indexOf('```mermaid')));
   });
 
   it('draws each join policy as a guarded call.failed edge of the batch machine', () => {
     const batch = files.get('visualizations/tool-batch.md')!;
-    expect(batch).toContain('  running --> failed : call.failed [isLiveCompletion and isFailFast]\n');
-    expect(batch).toContain('  running --> scheduling : call.failed [isLiveCompletion and isJoinAll]\n');
-    expect(batch).toContain('  running --> scheduling : call.failed [isLiveCompletion and isSettleAll]\n');
+    expect(batch).toContain('  running --> failed : call.failed [isFailFast]\n');
+    expect(batch).toContain('  running --> failed : call.failed [isJoinAll and isLastToSettle]\n');
+    expect(batch).toContain('  running --> running : call.failed [isJoinAll]\n');
+    expect(batch).toContain('  running --> succeeded : call.failed [isSettleAll and isLastToSettle]\n');
+    expect(batch).toContain('  running --> running : call.failed [isSettleAll]\n');
+    expect(batch).toContain('  running --> running : call.succeeded [isLateCompletion]\n');
     expect(batch).toContain('  running --> cancelled : batch.cancel\n');
   });
 
   it('draws the eventless transitions that toDirectedGraph leaves out, and marks final states', () => {
     const batch = files.get('visualizations/tool-batch.md')!;
-    expect(batch).toContain('  scheduling --> failed : always [isJoinAll and allSettled and hasFailures]\n');
-    expect(batch).toContain('  scheduling --> running : always [hasFreeSlot]\n');
+    expect(batch).toContain('  starting --> succeeded : always [isEmpty]\n');
+    expect(batch).toContain('  starting --> running : always\n');
     for (const final of ['succeeded', 'failed', 'cancelled']) expect(batch).toContain(`  ${final} --> [*]\n`);
-    expect(batch).toContain('| `scheduling` | `always` | `hasFreeSlot` | `running` | `admitQueued` |');
+    expect(batch).toContain('| `starting` | `always` |  | `running` | `admitQueued` |');
     expect(batch).toContain('| `isFailFast` | running → failed on call.failed |');
   });
 

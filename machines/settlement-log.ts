@@ -1,0 +1,68 @@
+/**
+ * An append-only log of settlements that is a value: appending returns a new
+ * log and never changes the old one, so every snapshot that holds a log keeps
+ * seeing what it saw. It survives `JSON.stringify` as plain arrays.
+ *
+ * Why chunks: copying one array of K settlements per completion would make a
+ * batch O(K²). Here an append copies the tail (at most `chunkSize` entries),
+ * and a full tail is moved into the list of chunks, which is copied once per
+ * `chunkSize` appends: about K / chunkSize² copies per append, linear for any
+ * batch a process holds.
+ */
+import type { ToolFailure } from '../src/core/schemas.js';
+
+/** How one call settled, at its index. */
+export type Settlement =
+  | { index: number; status: 'succeeded'; output: { id: string; result: unknown } }
+  | { index: number; status: 'failed' | 'aborted'; failure: ToolFailure };
+
+/** The log: full chunks, then the tail being filled. */
+export interface SettlementLog {
+  readonly chunks: readonly (readonly Settlement[])[];
+  readonly tail: readonly Settlement[];
+}
+
+const chunkSize = 64;
+
+/** The empty log. */
+export const emptyLog: SettlementLog = { chunks: [], tail: [] };
+
+/**
+ * A log with `settlements` appended, in order.
+ *
+ * @param log - the log; it is not changed.
+ * @param settlements - what to append.
+ * @returns the new log.
+ * @example
+ * ```ts
+ * const next = appendSettlements(emptyLog, [{ index: 0, status: 'succeeded', output: { id: 'a', result: 1 } }]);
+ * ```
+ */
+export function appendSettlements(log: SettlementLog, settlements: readonly Settlement[]): SettlementLog {
+  let { chunks, tail } = log;
+  let next = tail.concat(settlements);
+  while (next.length >= chunkSize) {
+    chunks = chunks.concat([next.slice(0, chunkSize)]);
+    next = next.slice(chunkSize);
+  }
+  tail = next;
+  return { chunks, tail };
+}
+
+/**
+ * Every settlement, by call index: `bySlot[i]` is call `i`'s, or `undefined`.
+ *
+ * @param log - the log.
+ * @param size - the number of calls.
+ * @returns one entry per call.
+ * @example
+ * ```ts
+ * settlementsBySlot(context.settlements, context.calls.length);
+ * ```
+ */
+export function settlementsBySlot(log: SettlementLog, size: number): Array<Settlement | undefined> {
+  const bySlot = new Array<Settlement | undefined>(size).fill(undefined);
+  for (const chunk of log.chunks) for (const settlement of chunk) bySlot[settlement.index] = settlement;
+  for (const settlement of log.tail) bySlot[settlement.index] = settlement;
+  return bySlot;
+}

@@ -1,0 +1,190 @@
+/**
+ * Every interleaving of completions of a small batch, on the batch machine as
+ * exported, with XState's own graph utilities; and the invariants every path
+ * must keep, as a function anyone can call on a path.
+ *
+ * Traversal never starts actors: children are created but not run, and the
+ * events a running call could send next are injected. That is exactly a
+ * model of "any order in which the calls could finish".
+ */
+import { getSimplePaths } from 'xstate/graph';
+import type { SnapshotFrom } from 'xstate';
+import { toolBatchMachine, type ToolBatchEvent, type ToolBatchInput, type ToolBatchOutput } from '../../machines/tool-batch.machine.js';
+import { settlementsBySlot } from '../../machines/settlement-log.js';
+import { toolFailure } from '../core/failure.js';
+import type { BatchOptions, ToolCall } from '../core/schemas.js';
+
+/** A snapshot of the batch machine. */
+export type BatchSnapshot = SnapshotFrom<typeof toolBatchMachine>;
+
+/** Options of `getBatchPaths`. */
+export interface BatchPathsOptions {
+  /** The calls, or how many: `n` calls `c0 … c(n−1)` of a tool named `tool`. */
+  calls: readonly ToolCall[] | number;
+  /** The batch options. Default: the batch's defaults. */
+  options?: BatchOptions;
+  /** Ids of the calls that fail (with kind `error`); the others succeed. Default: none. */
+  fail?: readonly string[];
+  /** Also explore `batch.cancel` at every step. Default: `false`. */
+  cancel?: boolean;
+}
+
+/** One step of a path: the event, and the snapshot after it (`xstate.init` first). */
+export interface BatchPathStep {
+  event: ToolBatchEvent | { type: 'xstate.init' };
+  snapshot: BatchSnapshot;
+  /** How the snapshot serialised when traversal first produced it. */
+  serialized?: string;
+}
+
+/** One complete interleaving: its steps and the batch's output. */
+export interface BatchPath {
+  steps: BatchPathStep[];
+  output: ToolBatchOutput;
+}
+
+function callsOf(calls: BatchPathsOptions['calls']): ToolCall[] {
+  if (typeof calls === 'number') return Array.from({ length: calls }, (_, i) => ({ id: `c${i}`, name: 'tool', arguments: { i } }));
+  return [...calls];
+}
+
+/** A snapshot's state and context as JSON: what traversal tells states apart by. */
+function serialize(snapshot: BatchSnapshot): string {
+  return JSON.stringify({ value: snapshot.value, context: snapshot.context });
+}
+
+/** The result a call "returns" on a generated path: `r<index>`. */
+export const pathResult = (index: number): string => `r${index}`;
+
+/**
+ * Every complete interleaving of completions of a small batch.
+ *
+ * @param options - `calls`, batch `options`, the ids that `fail`, and whether to explore `cancel`.
+ * @returns one path per interleaving that ends the batch, each with its steps and output.
+ * @example
+ * ```ts
+ * const paths = getBatchPaths({ calls: 3, options: { concurrency: 2, policy: 'joinAll' }, fail: ['c1'] });
+ * for (const path of paths) expect(checkBatchPath(path, { calls: 3, options: { concurrency: 2, policy: 'joinAll' } })).toEqual([]);
+ * ```
+ */
+export function getBatchPaths(options: BatchPathsOptions): BatchPath[] {
+  const calls = callsOf(options.calls);
+  const failing = new Set(options.fail ?? []);
+  const input: ToolBatchInput = { calls, ...(options.options ? { options: options.options } : {}) };
+  const events = (snapshot: BatchSnapshot): ToolBatchEvent[] => {
+    if (snapshot.status !== 'active') return [];
+    const next: ToolBatchEvent[] = [];
+    for (const index of snapshot.context.lanes) {
+      if (index === null) continue;
+      const call = calls[index]!;
+      next.push(
+        failing.has(call.id)
+          ? { type: 'call.failed', index, failure: toolFailure(index, call, 'error', `e${index}`, undefined) }
+          : { type: 'call.succeeded', index, output: { id: call.id, result: pathResult(index) } },
+      );
+    }
+    if (options.cancel) next.push({ type: 'batch.cancel' });
+    return next;
+  };
+  // Record each state's serialisation when traversal first sees it, to show later that it never changed.
+  const whenTaken = new WeakMap<object, string>();
+  const serializeState = (snapshot: BatchSnapshot): string => {
+    const text = serialize(snapshot);
+    if (!whenTaken.has(snapshot)) whenTaken.set(snapshot, text);
+    return text;
+  };
+  const paths = getSimplePaths(toolBatchMachine, { input, events, serializeState });
+  return paths
+    .filter((path) => path.state.status === 'done')
+    .map((path) => ({
+      steps: path.steps.map((step) => {
+        const serialized = whenTaken.get(step.state);
+        return { event: step.event as BatchPathStep['event'], snapshot: step.state as BatchSnapshot, ...(serialized === undefined ? {} : { serialized }) };
+      }),
+      output: path.state.output as ToolBatchOutput,
+    }));
+}
+
+/**
+ * Checks the batch's invariants at every step of a path and returns every
+ * violation (an empty list when the path keeps them all):
+ * running ≤ N and ≤ each per-tool limit; one child per running call, on its
+ * lane; admission FIFO by index (within what per-tool limits allow); every
+ * call settles once and a settlement never changes; failFast starts nothing
+ * after the first failure; joinAll ends only when every call settled; the
+ * output keeps input order; and every snapshot of the path still serialises
+ * as it did when it was taken.
+ *
+ * @param path - a path from `getBatchPaths`, or steps you recorded yourself.
+ * @param batch - the `calls` and `options` the path was made with.
+ * @returns the violations, each naming the step.
+ * @example
+ * ```ts
+ * expect(checkBatchPath(path, { calls: 3, options: { concurrency: 2 } })).toEqual([]);
+ * ```
+ */
+export function checkBatchPath(path: BatchPath, batch: Pick<BatchPathsOptions, 'calls' | 'options'>): string[] {
+  const calls = callsOf(batch.calls);
+  const limit = batch.options?.concurrency ?? Infinity;
+  const perTool = batch.options?.perToolConcurrency ?? {};
+  const policy = batch.options?.policy ?? 'failFast';
+  const violations: string[] = [];
+  let admitted = new Set<number>();
+  let settledBefore = new Map<number, string>();
+  let failedAt = -1;
+  path.steps.forEach(({ event, snapshot }, at) => {
+    const where = `step ${at} (${event.type}${'index' in event ? ` ${event.index}` : ''})`;
+    const check = (ok: boolean, message: string): void => {
+      if (!ok) violations.push(`${where}: ${message}`);
+    };
+    const { context } = snapshot;
+    const running = context.lanes.flatMap((index, lane) => (index === null ? [] : [{ index, lane }]));
+    check(running.length <= limit, `${running.length} calls run, over the limit ${limit}`);
+    check(running.length === context.running, `running count ${context.running} ≠ ${running.length} busy lanes`);
+    for (const [tool, max] of Object.entries(perTool)) {
+      const count = running.filter(({ index }) => calls[index]!.name === tool).length;
+      check(count <= max, `${count} calls of ${tool} run, over its limit ${max}`);
+    }
+    const children = Object.keys(snapshot.children).sort();
+    check(JSON.stringify(children) === JSON.stringify(running.map(({ lane }) => String(lane)).sort()), `children ${children} are not the busy lanes`);
+    // FIFO: within each limit's queue, the calls that started are a prefix of its calls in index order.
+    const settled = settlementsBySlot(context.settlements, calls.length);
+    const started = new Set<number>(running.map(({ index }) => index));
+    settled.forEach((s, index) => s !== undefined && started.add(index));
+    const queueOf = (index: number): string => (perTool[calls[index]!.name] === undefined ? '' : calls[index]!.name);
+    const queues = new Map<string, number[]>();
+    calls.forEach((_, index) => queues.set(queueOf(index), [...(queues.get(queueOf(index)) ?? []), index]));
+    for (const [queue, indices] of queues) {
+      const prefix = indices.findIndex((index) => !started.has(index));
+      const rest = prefix === -1 ? [] : indices.slice(prefix);
+      check(rest.every((index) => !started.has(index)), `queue ${queue || '(no per-tool limit)'} started out of index order`);
+    }
+    if (failedAt !== -1 && policy === 'failFast') check([...started].every((i) => admitted.has(i)), 'a call started after the failure under failFast');
+    admitted = started;
+    // Each settlement happens once and never changes.
+    const seen = new Map<number, string>();
+    settled.forEach((s, index) => {
+      if (s === undefined) return;
+      const text = JSON.stringify(s);
+      seen.set(index, text);
+      const before = settledBefore.get(index);
+      check(before === undefined || before === text, `the settlement of call ${index} changed`);
+      if (s.status === 'failed' && failedAt === -1) failedAt = at;
+    });
+    check(seen.size === context.settled, `settled count ${context.settled} ≠ ${seen.size} settlements`);
+    settledBefore = seen;
+    if (policy === 'joinAll' && snapshot.status === 'done' && snapshot.value !== 'cancelled') {
+      check(seen.size === calls.length, 'joinAll ended before every call settled');
+    }
+  });
+  // Snapshots are values: each serialises now as it did when traversal first produced it.
+  path.steps.forEach((step, at) => {
+    if (step.serialized !== undefined && serialize(step.snapshot) !== step.serialized) violations.push(`step ${at}: its snapshot changed after it was taken`);
+  });
+  const { output } = path;
+  const outputs = 'results' in output ? output.results.map((r) => (r.ok ? r.output : undefined)) : output.outputs;
+  outputs.forEach((out, index) => {
+    if (out !== undefined && out.id !== calls[index]!.id) violations.push(`output ${index} is ${out.id}, not ${calls[index]!.id}: out of order`);
+  });
+  return violations;
+}
