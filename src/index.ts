@@ -7,7 +7,8 @@
 export { runToolBatch } from './runtime/run-tool-batch.js';
 export type { RunToolBatchOptions } from './runtime/run-tool-batch.js';
 export { defineTool, createToolRouter } from './runtime/tools.js';
-export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext } from './runtime/tools.js';
+export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext, JsonSchema, ToolArgs, ToolParameters } from './runtime/tools.js';
+export type { ToolProgress } from '../machines/tool-call.machine.js';
 export { ToolBatchError, ToolCallError } from './core/errors.js';
 export { failureKinds, joinPolicies } from './core/schemas.js';
 export type {

@@ -9,7 +9,9 @@ describe('exampleTimelineEvents', () => {
         ? `${event.at} start ${event.id}`
         : event.type === 'call.settled'
           ? `${event.at} ${event.status}${event.failure ? `(${event.failure.kind})` : ''} ${event.id}`
-          : `${event.at} batch ${event.status}`,
+          : event.type === 'batch.settled'
+            ? `${event.at} batch ${event.status}`
+            : `${event.at} progress ${event.id}`,
     );
     expect(brief).toEqual([
       '0 start call_1',

@@ -1,0 +1,157 @@
+/**
+ * Shared by the Anthropic adapter's tests: a loopback server that speaks the
+ * Messages API, Messages API bodies, and weather tools the tests control.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Anthropic from '@anthropic-ai/sdk';
+import { expect } from 'vitest';
+import { z } from 'zod';
+import { defineTool, type ChatMessage } from 'xstate-parallel-tools';
+
+// ---------------------------------------------------------------------------
+// A loopback server that speaks the Messages API (POST /v1/messages, non-streaming)
+
+/** What the loopback server saw of one request. */
+export interface SeenRequest {
+  method: string | undefined;
+  url: string | undefined;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+
+/** The server's answer to one request: a status and body, or none at all (`'hang'`). */
+export type Reply = { status?: number; body: unknown } | 'hang';
+
+/** Starts the server on 127.0.0.1; `client()` is a real Anthropic client pointed at it. */
+export async function startServer(replies: Reply[]) {
+  const seen: SeenRequest[] = [];
+  const closed: number[] = [];
+  const server: Server = createServer((request, response) => {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (text += chunk));
+    request.on('end', () => {
+      const index = seen.push({ method: request.method, url: request.url, headers: request.headers, body: JSON.parse(text) as Record<string, unknown> }) - 1;
+      const reply = replies[index] ?? { status: 500, body: { type: 'error', error: { type: 'api_error', message: `no reply ${index}` } } };
+      if (reply === 'hang') {
+        response.on('close', () => closed.push(index));
+        return;
+      }
+      response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const baseURL = `http://127.0.0.1:${port}`;
+  return {
+    seen,
+    closed,
+    client: (options: { maxRetries?: number } = {}) => new Anthropic({ baseURL, apiKey: 'sk-ant-test', ...options }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A Messages API response body, as the API sends it. */
+export function apiMessage(content: unknown[], usage: { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number } = { input_tokens: 30, output_tokens: 7 }) {
+  const toolUse = content.some((block) => (block as { type: string }).type === 'tool_use');
+  return {
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-test',
+    content,
+    stop_reason: toolUse ? 'tool_use' : 'end_turn',
+    stop_sequence: null,
+    usage: { cache_creation_input_tokens: null, cache_read_input_tokens: null, ...usage },
+  };
+}
+
+/** A `tool_use` block of the weather tool. */
+export const toolUse = (id: string, city: string) => ({ type: 'tool_use', id, name: 'weather', input: { city } });
+
+// ---------------------------------------------------------------------------
+// Tools and helpers
+
+/** A promise with its settle functions, to drive time by hand. */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+/** Creates a `Deferred`. */
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** The weather tool, failing for Atlantis. */
+export const weather = defineTool({
+  name: 'weather',
+  description: 'Current temperature of a city',
+  parameters: z.object({ city: z.string() }),
+  execute: ({ city }) => {
+    if (city === 'Atlantis') throw new Error(`no weather station in ${city}`);
+    return { city, celsius: city.length * 3 };
+  },
+});
+
+/** `weather` in Anthropic's shape, as the requests must carry it. */
+export const weatherTool = {
+  name: 'weather',
+  description: 'Current temperature of a city',
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+
+/** A weather tool whose calls finish when the test says so, counting how many run at once. */
+export function controlledWeather() {
+  const gates = new Map<string, Deferred<void>>();
+  const gate = (city: string) => {
+    let entry = gates.get(city);
+    if (entry === undefined) gates.set(city, (entry = deferred<void>()));
+    return entry;
+  };
+  const state = { running: 0, peak: 0, started: [] as string[], finished: [] as string[] };
+  const tool = defineTool({
+    name: 'weather',
+    description: 'Current temperature of a city',
+    parameters: z.object({ city: z.string() }),
+    execute: async ({ city }, { signal }) => {
+      state.running++;
+      state.peak = Math.max(state.peak, state.running);
+      state.started.push(city);
+      try {
+        const aborted = new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+        // An abort after the gate opened rejects nobody's promise: keep it from being an unhandled rejection.
+        aborted.catch(() => {});
+        await Promise.race([gate(city).promise, aborted]);
+        if (city === 'Atlantis') throw new Error(`no weather station in ${city}`);
+        state.finished.push(city);
+        return { city, celsius: city.length * 3 };
+      } finally {
+        state.running--;
+      }
+    },
+  });
+  return { tool, state, open: (city: string) => gate(city).resolve(), fail: (city: string, error: Error) => gate(city).reject(error) };
+}
+
+/** Resolves once `check` holds, polling on macrotasks (no wall-clock assertions). */
+export async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1_000 && !check(); i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(check()).toBe(true);
+}
+
+/** The user's question in the agent tests. */
+export const question: ChatMessage = { role: 'user', content: 'Weather in Oslo, Lima and Atlantis?' };
