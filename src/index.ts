@@ -5,7 +5,7 @@
  * `…/testing`, `…/view`, …).
  */
 export { runToolBatch } from './runtime/run-tool-batch.js';
-export type { RunToolBatchOptions } from './runtime/run-tool-batch.js';
+export type { RunToolBatchOptions, ToolRunner, RunnerSource } from './runtime/run-tool-batch.js';
 export { defineTool, createToolRouter } from './runtime/tools.js';
 export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext, JsonSchema, ToolArgs, ToolParameters } from './runtime/tools.js';
 export type { ToolProgress } from '../machines/tool-call.machine.js';

@@ -8,12 +8,18 @@ import { createWallClock, type ClockWithNow } from './clock.js';
 import { ToolBatchError } from '../core/errors.js';
 import { assertToolCalls, resolveBatchOptions, showValue } from '../core/options.js';
 import type { BatchOptions, SettledResult, ToolCall, ToolOutput } from '../core/schemas.js';
-import { routerFrom, type ToolRouter, type ToolSource } from './tools.js';
+import { routerFrom, type AnyTool, type ToolSource } from './tools.js';
+import type { ToolCallLogic } from '../../machines/tool-call.machine.js';
 import { actorPromise } from './actor-promise.js';
 
 /** Options of `runToolBatch`: the tools, the batch options, and hooks. */
-export type RunToolBatchOptions = ToolSource &
+export type RunToolBatchOptions = (ToolSource | RunnerSource) &
   BatchOptions & {
+    /**
+     * A durable run's id: each tool gets `idempotencyKey` `${runId}:${call.id}` in its context,
+     * the same on every re-run of that call. Default: none.
+     */
+    runId?: string;
     /** Aborting it cancels the batch: running calls are aborted and the promise rejects with `signal.reason`. */
     signal?: AbortSignal;
     /** XState's inspection observer, attached to the batch's actor system. */
@@ -27,16 +33,43 @@ export type RunToolBatchOptions = ToolSource &
     clock?: ClockWithNow;
   };
 
-const machines = new WeakMap<ToolRouter, typeof toolBatchMachine>();
+/**
+ * Where calls run instead of in this process: any object with an invocation
+ * actor (`runTool`), such as a queue-backed runner. A `ToolRouter` is one.
+ */
+export interface ToolRunner {
+  readonly runTool: ToolCallLogic;
+}
 
-/** The batch machine with a router's tools provided, made once per router. */
-function machineFor(router: ToolRouter): typeof toolBatchMachine {
-  let machine = machines.get(router);
+/** Calls go to `runner`; `tools`, when given too, are only described (to a model), never run here. */
+export interface RunnerSource {
+  runner: ToolRunner;
+  tools?: readonly AnyTool[];
+  router?: never;
+}
+
+const machines = new WeakMap<ToolCallLogic, typeof toolBatchMachine>();
+
+/** The batch machine with an invocation actor provided, made once per actor logic. */
+export function machineFor(runTool: ToolCallLogic): typeof toolBatchMachine {
+  let machine = machines.get(runTool);
   if (machine === undefined) {
-    machine = toolBatchMachine.provide({ actors: { runTool: router.runTool } });
-    machines.set(router, machine);
+    machine = toolBatchMachine.provide({ actors: { runTool } });
+    machines.set(runTool, machine);
   }
   return machine;
+}
+
+/** The invocation actor of a tool source: the runner's, or the router's (made from `tools` once per array). */
+export function runToolOf(source: ToolSource | RunnerSource): ToolCallLogic {
+  if ('runner' in source && source.runner !== undefined) {
+    const { runner } = source;
+    if (typeof runner !== 'object' || runner === null || typeof runner.runTool !== 'object' || runner.runTool === null) {
+      throw new TypeError(`Expected \`runner\` to be an object with a \`runTool\` actor logic, got ${showValue(runner)}`);
+    }
+    return runner.runTool;
+  }
+  return routerFrom(source as ToolSource).runTool;
 }
 
 /**
@@ -72,16 +105,16 @@ export function runToolBatch(calls: readonly ToolCall[], options: RunToolBatchOp
       throw new TypeError(`Expected \`options\` to be an object with \`tools\`, got ${showValue(options)}`);
     }
     assertToolCalls(calls);
-    const { concurrency, policy, timeoutMs, perToolConcurrency, signal, inspect, onEvent, clock } = options;
+    const { concurrency, policy, timeoutMs, perToolConcurrency, signal, inspect, onEvent, clock, runId } = options;
     const batchOptions = resolveBatchOptions({ concurrency, policy, timeoutMs, perToolConcurrency });
-    const router = routerFrom(options);
+    const runTool = runToolOf(options);
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
 
-    const actor = createActor(machineFor(router), {
-      input: { calls: calls as ToolCall[], options: batchOptions },
+    const actor = createActor(machineFor(runTool), {
+      input: { calls, options: batchOptions, ...(runId === undefined ? {} : { runId }) },
       clock: clock ?? createWallClock(),
       ...(inspect ? { inspect } : {}),
     });

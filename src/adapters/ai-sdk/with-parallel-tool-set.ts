@@ -1,0 +1,117 @@
+/**
+ * `withParallelToolSet`: an AI SDK tool set whose calls of one step run as
+ * one batch inside the SDK's own loop (`generateText` / `streamText` with `stopWhen`).
+ */
+import type { BatchOptions, ToolBatchEmitted } from '../../index.js';
+import type { AiSdkToolExecutionOptions } from './ai-sdk-shapes.js';
+import { createStepCollector } from './step-collector.js';
+import { batchTools, runStepBatch, type PendingCall } from './step-batch.js';
+
+/**
+ * Options of `withParallelToolSet`: the batch options and a progress hook.
+ *
+ * @example
+ * ```ts
+ * const options: ParallelToolSetOptions = { concurrency: 4, perToolConcurrency: { search: 1 }, policy: 'failFast', timeoutMs: 10_000 };
+ * ```
+ */
+export interface ParallelToolSetOptions extends BatchOptions {
+  /** Receives every progress event of each step's batch. Default: none. */
+  onEvent?: (event: ToolBatchEmitted) => void;
+}
+
+type SdkExecute = (input: unknown, options: AiSdkToolExecutionOptions) => unknown;
+
+/**
+ * Wraps an AI SDK tool set so that the calls of one step run as one batch:
+ * with `concurrency`, `perToolConcurrency` (keyed by the set's tool names),
+ * `timeoutMs` and the join `policy`, each call receiving an `abortSignal`
+ * that fires on our timeout or fail-fast and on the SDK's own abort, and the
+ * SDK's `abortSignal` cancelling the batch.
+ *
+ * Every call still gets its own answer, as the SDK expects: a result, or a
+ * thrown `ToolCallError` (with the failure's `kind`) that the SDK sends to
+ * the model as an error. The policy decides what runs: `failFast` aborts the
+ * running siblings and starts no queued call (those fail with kind `aborted`);
+ * `joinAll` and `settleAll` run every call. Tools without `execute` are left
+ * as they are. A tool that streams (an async iterable) gives its last value.
+ * Leave the SDK's own `toolCallConcurrency` unset: it hands calls over a few
+ * at a time, and each few would make its own batch.
+ *
+ * @param tools - the SDK tool set (`{ name: tool({ inputSchema, execute }) }`), either SDK major.
+ * @param options - batch options and `onEvent`.
+ * @returns a tool set of the same type, to pass as `tools`.
+ * @throws `TypeError` for a tool set that is not an object, a tool name the batch
+ *   cannot use (`^[a-zA-Z0-9_-]{1,64}$`).
+ * @example
+ * ```ts
+ * const result = await generateText({
+ *   model,
+ *   tools: withParallelToolSet({ weather }, { concurrency: 2, policy: 'settleAll', timeoutMs: 5_000 }),
+ *   stopWhen: stepCountIs(5),
+ *   prompt: 'Weather in Oslo and Lima?',
+ * });
+ * ```
+ */
+export function withParallelToolSet<TOOLS extends Record<string, object>>(tools: TOOLS, options: ParallelToolSetOptions = {}): TOOLS {
+  if (typeof tools !== 'object' || tools === null || Array.isArray(tools)) {
+    throw new TypeError(`Expected \`tools\` to be an AI SDK tool set (an object of tools), got \`${String(tools)}\` (${typeof tools})`);
+  }
+
+  const executables = Object.entries(tools).filter(
+    (entry): entry is [string, object & { execute: SdkExecute }] => typeof (entry[1] as { execute?: unknown }).execute === 'function',
+  );
+  // Checks the names now, with the same tool definitions each batch makes.
+  batchTools(
+    executables.map(([name]) => name),
+    new Map(),
+    new Map(),
+  );
+
+  const collector = createStepCollector<PendingCall>((pending) => void runStepBatch(pending, options));
+  const wrapped: Record<string, object> = { ...tools };
+  for (const [name, tool] of executables) {
+    wrapped[name] = {
+      ...tool,
+      execute: (input: unknown, sdkOptions: AiSdkToolExecutionOptions) =>
+        new Promise((resolve, reject) => {
+          collector.add(sdkOptions?.messages, {
+            call: { id: sdkOptions?.toolCallId ?? '', name, arguments: input },
+            run: (signal) => runSdkTool(tool.execute, input, sdkOptions, signal),
+            sdkSignal: sdkOptions?.abortSignal,
+            resolve,
+            reject,
+          });
+        }),
+    };
+  }
+  return wrapped as TOOLS;
+}
+
+/** Runs the SDK tool with a signal that fires on our abort and on the SDK's. */
+async function runSdkTool(execute: SdkExecute, input: unknown, sdkOptions: AiSdkToolExecutionOptions, signal: AbortSignal): Promise<unknown> {
+  const sdkSignal = sdkOptions?.abortSignal;
+  const both = sdkSignal === undefined ? undefined : new AbortController();
+  // When the SDK aborts, the batch is cancelled and aborts our signal too, maybe
+  // first: the tool is told the SDK's reason, not the batch's.
+  const onAbort = (): void => both?.abort(sdkSignal?.aborted ? sdkSignal.reason : signal.reason);
+  if (both !== undefined) {
+    if (signal.aborted || sdkSignal?.aborted) onAbort();
+    signal.addEventListener('abort', onAbort);
+    sdkSignal?.addEventListener('abort', onAbort);
+  }
+  try {
+    const output = await execute(input, { ...sdkOptions, abortSignal: both?.signal ?? signal });
+    if (!isAsyncIterable(output)) return output;
+    let last: unknown;
+    for await (const value of output) last = value;
+    return last;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    sdkSignal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+}
