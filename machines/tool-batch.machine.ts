@@ -128,6 +128,7 @@ function admit(context: ToolBatchContext, next: Admitted, enqueue: Enqueue, at: 
     next.running++;
     const call = context.calls[index]!;
     const input: ToolCallInput = { index, call, timeoutMs: context.timeoutMs };
+    if (context.runId !== null) input.idempotencyKey = `${context.runId}:${call.id}`;
     enqueue.spawnChild('runTool', { id: String(lane), input });
     announce(context, enqueue, { type: 'call.started', index, id: call.id, name: call.name, lane, at });
   }
@@ -284,6 +285,7 @@ export const toolBatchMachine = setup({
       concurrency,
       timeoutMs,
       notifyParent: input.notifyParent === true,
+      runId: typeof input.runId === 'string' ? input.runId : null,
       origin: clockNow(self.system),
       queues,
       queueOfTool,

@@ -19,6 +19,11 @@ export interface ToolBatchInput {
    * the child starts, before `.on()` can be called), but it receives these. Default: `false`.
    */
   notifyParent?: boolean;
+  /**
+   * A durable run's id: each call's tool then gets `idempotencyKey`
+   * `${runId}:${call.id}`, the same on every re-run after a resume. Default: none.
+   */
+  runId?: string;
 }
 
 /**
@@ -35,6 +40,8 @@ export interface ToolBatchContext {
   /** The per-call timeout; `null` when there is none (`Infinity` or above the longest timer). */
   readonly timeoutMs: number | null;
   readonly notifyParent: boolean;
+  /** The durable run's id, or `null`. */
+  readonly runId: string | null;
   /** The clock's time when the batch started: every `at` counts from here. */
   readonly origin: number;
   readonly queues: readonly AdmissionQueue[];

@@ -66,6 +66,8 @@ export interface ToolCallInput {
   call: ToolCall;
   /** The batch's timeout (`null` or absent: none); a tool's own timeout (from `timeoutFor`) wins. */
   timeoutMs?: number | null | undefined;
+  /** `${runId}:${call.id}` when the batch runs under a `runId`: the same on every re-run of the call. */
+  idempotencyKey?: string | undefined;
 }
 
 /** A tool's progress report, as `reportProgress` takes it. */
@@ -83,6 +85,8 @@ export interface ToolRunContext {
   readonly signal: AbortSignal;
   /** Reports progress: the batch emits it as `call.progress`. Ignored once the call settled. */
   reportProgress(update: ToolProgress): void;
+  /** `${runId}:${call.id}` under a `runId`, so a tool can tell a re-run (after a resume) from a new call. */
+  idempotencyKey?: string;
 }
 
 /** Runs one call. May return a value or a promise, and may throw. */
@@ -232,6 +236,7 @@ export function createToolCallLogic(
       const runContext: ToolRunContext = {
         index,
         call,
+        ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
         reportProgress: (update) => {
           const now = self.getSnapshot();
           const parent = parentOf(self);
