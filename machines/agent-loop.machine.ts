@@ -23,10 +23,15 @@
  *   `.on()` on it. So the batch is invoked with `notifyParent: true`: it sends
  *   every progress event to this machine as an event, from its first
  *   admission on, and `reEmitBatchEvent` emits each again with `step` added.
- * - Failures are data: a model error, a failed batch and a cancel all end in
- *   `failed` with an `AgentLoopError` and the conversation so far (the
- *   replies of the calls that succeeded included). Under `settleAll` a failed
- *   call is a `{"error":{kind,message}}` tool message and the loop goes on.
+ * - Failures are data: a model error, a malformed turn, a failed batch and a
+ *   cancel all end in `failed` with an `AgentLoopError` and the conversation
+ *   so far (the replies of the calls that succeeded included). A turn is
+ *   checked before anything reads it (`isMalformedTurn`): a model that
+ *   resolves `undefined`, `{ message: null }` or `tool_calls` that are not an
+ *   array ends the run with kind `invalidModelOutput`, the turn left out of
+ *   the conversation; a single malformed call fails alone in the batch.
+ *   Under `settleAll` a failed call is a `{"error":{kind,message}}` tool
+ *   message and the loop goes on.
  * - Time (`at`) comes from the actor system's clock, counted from the run's
  *   start; re-emitted batch events keep the batch's own `at`, which counts from
  *   the batch's start.
@@ -47,6 +52,8 @@ import { assertEvent, assign, emit, fromPromise, sendTo, setup } from 'xstate';
 import { clockNow } from './xstate-internals.js';
 import { resolveBatchOptions, showValue } from '../src/core/options.js';
 import { toToolCalls, toToolMessages } from '../src/core/chat-format.js';
+import { describeError } from '../src/core/describe.js';
+import { modelOutputProblem } from '../src/core/model-turn.js';
 import type {
   AgentLoopContext,
   AgentLoopEmitted,
@@ -83,11 +90,6 @@ export function cancelledError(step: number): Extract<AgentLoopError, { kind: 'c
   return { kind: 'cancelled', step, message: `The agent was cancelled at step ${step}` };
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return `a non-Error value: ${showValue(error)}`;
-}
-
 function assertMaxSteps(maxSteps: unknown): asserts maxSteps is number {
   if (maxSteps !== Infinity && !(typeof maxSteps === 'number' && Number.isInteger(maxSteps) && maxSteps >= 1)) {
     throw new TypeError(`Expected \`maxSteps\` to be an integer from 1 and up or \`Infinity\`, got ${showValue(maxSteps)}`);
@@ -98,6 +100,9 @@ function assertMaxSteps(maxSteps: unknown): asserts maxSteps is number {
 function outcomesOf(output: ToolBatchOutput): Parameters<typeof toToolMessages>[1] {
   return 'results' in output ? output.results : output.outputs;
 }
+
+/** What the model actor resolved with, unchecked: a broken model may resolve anything. */
+const modelOutput = ({ event }: { event: { output: unknown } }): unknown => event.output;
 
 /** The batch's output, from its done event: the params of the batch's guards and actions. */
 const batchOutput = ({ event }: { event: { output: ToolBatchOutput } }): ToolBatchOutput => event.output;
@@ -124,6 +129,7 @@ export const agentLoopMachine = setup({
   },
   actors: { model: noModelProvided, toolBatch: toolBatchMachine },
   guards: {
+    isMalformedTurn: (_, output: unknown) => modelOutputProblem(output) !== undefined,
     hasToolCalls: (_, turn: ModelStepOutput) => (turn.message.tool_calls?.length ?? 0) > 0,
     hasStepsLeft: ({ context }) => context.step < context.maxSteps,
     wasCancelled: ({ context }, output: ToolBatchOutput) => context.cancelled || output.status === 'cancelled',
@@ -151,7 +157,7 @@ export const agentLoopMachine = setup({
       at: clockNow(self.system) - context.origin,
     })),
     reEmitBatchEvent: emit(({ context, event }) => {
-      assertEvent(event, ['call.started', 'call.progress', 'call.settled', 'batch.settled']);
+      assertEvent(event, ['call.started', 'call.progress', 'call.settled', 'batch.settled', 'call.approvalRequested', 'call.retrying']);
       return { ...event, step: context.step } as AgentLoopEmitted;
     }),
     appendToolMessages: assign(({ context }, output: ToolBatchOutput) => ({
@@ -175,6 +181,10 @@ export const agentLoopMachine = setup({
       const message = `The tool calls of step ${context.step} could not be run: ${describeError(error)}`;
       return { error: { kind: 'invalidToolCalls' as const, step: context.step, message, error } };
     }),
+    recordInvalidModelOutput: assign(({ context }, { output }: { output: unknown }) => {
+      const message = `The model's output at step ${context.step} is malformed: expected ${modelOutputProblem(output) ?? 'a turn'}`;
+      return { error: { kind: 'invalidModelOutput' as const, step: context.step, message, output } };
+    }),
     recordModelError: assign(({ context }, { error }: { error: unknown }) => {
       const message = `The model failed at step ${context.step}: ${describeError(error)}`;
       return { error: { kind: 'model' as const, step: context.step, message, error } };
@@ -183,6 +193,10 @@ export const agentLoopMachine = setup({
     markCancelled: assign({ cancelled: true }),
     settle: assign((_, params: { status: AgentLoopOutput['status'] }) => ({ status: params.status })),
     cancelBatch: sendTo('toolBatch', { type: 'batch.cancel' }),
+    forwardDecision: sendTo('toolBatch', ({ event }) => {
+      assertEvent(event, ['call.approve', 'call.deny']);
+      return event;
+    }),
   },
 }).createMachine({
   id: 'agentLoop',
@@ -222,6 +236,12 @@ export const agentLoopMachine = setup({
           ...(context.tools ? { tools: context.tools } : {}),
         }),
         onDone: [
+          {
+            // First: nothing below may read a turn that is not an assistant message (see src/core/model-turn.ts).
+            guard: { type: 'isMalformedTurn', params: modelOutput },
+            target: 'failed',
+            actions: { type: 'recordInvalidModelOutput', params: (args: { event: { output: unknown } }) => ({ output: modelOutput(args) }) },
+          },
           {
             guard: { type: 'hasToolCalls', params: ({ event }) => event.output },
             target: 'runningTools',
@@ -267,6 +287,10 @@ export const agentLoopMachine = setup({
         'call.progress': { actions: 'reEmitBatchEvent' },
         'call.settled': { actions: 'reEmitBatchEvent' },
         'batch.settled': { actions: 'reEmitBatchEvent' },
+        'call.approvalRequested': { actions: 'reEmitBatchEvent' },
+        'call.retrying': { actions: 'reEmitBatchEvent' },
+        'call.approve': { actions: 'forwardDecision' },
+        'call.deny': { actions: 'forwardDecision' },
         'agent.cancel': { actions: ['markCancelled', 'cancelBatch'] },
       },
     },
@@ -283,7 +307,7 @@ export const agentLoopMachine = setup({
     failed: {
       type: 'final',
       entry: { type: 'settle', params: { status: 'failed' } },
-      description: 'The model failed, a batch failed (joinAll, failFast) or the agent was cancelled; the conversation so far is kept.',
+      description: 'The model failed or sent a malformed turn, a batch failed (joinAll, failFast) or the agent was cancelled; the conversation so far is kept.',
     },
   },
   output: ({ context }) => ({

@@ -44,6 +44,8 @@ export type AgentLoopError =
   | { kind: 'model'; step: number; message: string; error: unknown }
   | { kind: 'batch'; step: number; message: string; policy: JoinPolicy; failures: ToolFailure[]; outputs: Array<ToolOutput | undefined> }
   | { kind: 'invalidToolCalls'; step: number; message: string; error: unknown }
+  /** The model resolved something that is not a usable assistant turn; `output` is what it resolved. */
+  | { kind: 'invalidModelOutput'; step: number; message: string; output: unknown }
   | { kind: 'cancelled'; step: number; message: string };
 
 /**
@@ -84,7 +86,11 @@ export interface AgentLoopContext {
 }
 
 /** Events the agent loop accepts: `agent.cancel`, and the progress events its batch sends it (`notifyParent`). */
-export type AgentLoopEvent = { type: 'agent.cancel' } | ToolBatchEmitted;
+export type AgentLoopEvent =
+  | { type: 'agent.cancel' }
+  | { type: 'call.approve'; id: string }
+  | { type: 'call.deny'; id: string; reason?: string }
+  | ToolBatchEmitted;
 
 type WithStep<T> = T extends unknown ? T & { step: number } : never;
 

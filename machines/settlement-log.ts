@@ -22,7 +22,7 @@ export interface SettlementLog {
   readonly tail: readonly Settlement[];
 }
 
-const chunkSize = 64;
+const chunkSize = 32;
 
 /** The empty log. */
 export const emptyLog: SettlementLog = { chunks: [], tail: [] };

@@ -55,16 +55,18 @@
  * test/machines/tool-batch.paths.test.ts walks every interleaving of small
  * batches with `getBatchPaths` (./testing) on the machine as exported.
  */
-import { and, assertEvent, assign, enqueueActions, not, setup, type EventObject } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, not, setup, stopChild, type EventObject } from 'xstate';
 import { ToolCallError } from '../src/core/errors.js';
-import { assertToolCalls, resolveBatchOptions } from '../src/core/options.js';
+import { assertToolBatchInput, assertToolCalls, resolveBatchOptions } from '../src/core/options.js';
 import type { ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import { toolFailure } from '../src/core/failure.js';
-import { buildQueues, nextQueue } from './admission-queues.js';
+import { buildQueues } from './admission-queues.js';
+import { retryTimer } from './retry-timer.js';
+import { draftOf, findById, invocationInput, occupy, release, takeNext, type Draft } from './tool-batch.steps.js';
 import { appendSettlements, emptyLog, settlementsBySlot, type Settlement } from './settlement-log.js';
 import { createToolCallLogic, maxTimeoutMs, type ToolCallInput } from './tool-call.machine.js';
 import type { ToolBatchContext, ToolBatchEmitted, ToolBatchEvent, ToolBatchInput, ToolBatchOutput } from './tool-batch.types.js';
-import { clockNow } from './xstate-internals.js';
+import { clockNow, isListened } from './xstate-internals.js';
 export type * from './tool-batch.types.js';
 
 /** The default tool runner fails every call: tools must be provided. */
@@ -91,10 +93,13 @@ interface Enqueue {
   spawnChild(src: 'runTool', options: { id: string; input: ToolCallInput }): void;
 }
 
-/** Emits a progress event, and sends it to the parent too under `notifyParent`. */
-function announce(context: ToolBatchContext, enqueue: Enqueue, event: ToolBatchEmitted): void {
-  enqueue.emit(event);
-  if (context.notifyParent) enqueue.sendParent(event);
+/**
+ * Emits a progress event when someone listens, and sends it to the parent too
+ * under `notifyParent`. `listened` is read once per step (`isListened`).
+ */
+function announce(context: ToolBatchContext, enqueue: Enqueue, event: ToolBatchEmitted, listened: boolean): void {
+  if (listened) enqueue.emit(event);
+  if (context.config.notifyParent) enqueue.sendParent(event);
 }
 
 /** The lane the call at `index` runs on, or `-1` when it does not run (a late report). */
@@ -103,51 +108,50 @@ function laneOf(context: ToolBatchContext, index: number): number {
 }
 
 function isLive(context: ToolBatchContext, event: ToolBatchEvent): boolean {
-  return event.type !== 'batch.cancel' && laneOf(context, event.index) !== -1;
-}
-
-/** What admitting calls changes: the lanes, the queues and the running count, as fresh copies. */
-interface Admitted {
-  lanes: (number | null)[];
-  queues: ToolBatchContext['queues'][number][];
-  running: number;
+  return 'index' in event && laneOf(context, event.index) !== -1;
 }
 
 /**
- * Admits queued calls while a lane is free, FIFO by index: spawns their
- * children and announces `call.started`. Works on the fresh copies in `next`.
+ * Admits calls while a lane is free, FIFO by index (ready calls first, then
+ * the queues): spawns their children and announces `call.started`. Works on
+ * the draft.
  */
-function admit(context: ToolBatchContext, next: Admitted, enqueue: Enqueue, at: number): void {
-  for (let q = nextQueue(next.queues); q !== -1 && next.running < context.concurrency; q = nextQueue(next.queues)) {
-    const queue = next.queues[q]!;
-    const index = queue.indices[queue.head]!;
-    next.queues[q] = { ...queue, head: queue.head + 1, running: queue.running + 1 };
-    let lane = next.lanes.indexOf(null);
-    if (lane === -1) lane = next.lanes.push(null) - 1;
-    next.lanes[lane] = index;
-    next.running++;
-    const call = context.calls[index]!;
-    const input: ToolCallInput = { index, call, timeoutMs: context.timeoutMs };
-    if (context.runId !== null) input.idempotencyKey = `${context.runId}:${call.id}`;
-    enqueue.spawnChild('runTool', { id: String(lane), input });
-    announce(context, enqueue, { type: 'call.started', index, id: call.id, name: call.name, lane, at });
+function admit(context: ToolBatchContext, draft: Draft, enqueue: Enqueue, at: number, listened: boolean): void {
+  for (let index = takeNext(context, draft); index !== -1; index = takeNext(context, draft)) {
+    const lane = occupy(context, draft, index);
+    const call = context.config.calls[index]!;
+    enqueue.spawnChild('runTool', { id: String(lane), input: invocationInput(context, index) });
+    announce(context, enqueue, { type: 'call.started', index, id: call.id, name: call.name, lane, at }, listened);
   }
 }
 
-/** Frees the lane and the queue place of the call at `index`, in the fresh copies. */
-function release(context: ToolBatchContext, next: Admitted, index: number, lane: number): void {
-  next.lanes[lane] = null;
-  next.running--;
-  const q = context.queueOfTool[context.calls[index]!.name] ?? 0;
-  const queue = next.queues[q]!;
-  next.queues[q] = { ...queue, running: queue.running - 1 };
+/** The context fields a draft replaces. */
+function fromDraft(draft: Draft): Pick<ToolBatchContext, 'lanes' | 'queues' | 'running' | 'ready'> {
+  return { lanes: draft.lanes, queues: draft.queues, running: draft.running, ready: draft.ready };
+}
+
+/** The index of the awaiting call an approval event names, or `-1`. */
+function awaitingOf(context: ToolBatchContext, event: ToolBatchEvent): number {
+  return event.type === 'call.approve' || event.type === 'call.deny' ? findById(context, context.awaiting, event.id) : -1;
+}
+
+/** The failure a denial settles with. */
+function denial(context: ToolBatchContext, index: number, reason: string | undefined): ToolFailure {
+  const message = reason === undefined || reason === '' ? 'the call was denied' : `the call was denied: ${reason}`;
+  return toolFailure(index, context.config.calls[index]!, 'denied', message, undefined);
+}
+
+/** The settlement the last step appended. */
+function lastSettlement(context: ToolBatchContext): Settlement {
+  const { chunks, tail } = context.settlements;
+  return tail.length > 0 ? tail[tail.length - 1]! : chunks[chunks.length - 1]![chunks[chunks.length - 1]!.length - 1]!;
 }
 
 function buildOutput(context: ToolBatchContext): ToolBatchOutput {
-  const bySlot = settlementsBySlot(context.settlements, context.calls.length);
+  const bySlot = settlementsBySlot(context.settlements, context.config.calls.length);
   const outputs = bySlot.map((s) => (s?.status === 'succeeded' ? s.output : undefined));
   if (context.cancelled) return { status: 'cancelled', outputs };
-  if (context.policy === 'settleAll') {
+  if (context.config.policy === 'settleAll') {
     return {
       status: 'succeeded',
       results: bySlot.map((s) => (s!.status === 'succeeded' ? { ok: true as const, output: s!.output } : { ok: false as const, failure: s!.failure })),
@@ -156,12 +160,12 @@ function buildOutput(context: ToolBatchContext): ToolBatchOutput {
   if (context.failureCount === 0) return { status: 'succeeded', outputs: outputs as ToolOutput[] };
   const failures: ToolFailure[] = [];
   for (const s of bySlot) if (s !== undefined && s.status !== 'succeeded') failures.push(s.failure);
-  if (context.policy === 'failFast' && context.firstFailure !== null) {
+  if (context.config.policy === 'failFast' && context.firstFailure !== null) {
     // failFast: the failure that ended the batch comes first, then the calls it aborted; joinAll keeps index order.
     const at = failures.findIndex((failure) => failure.index === context.firstFailure);
     failures.unshift(...failures.splice(at, 1));
   }
-  return { status: 'failed', policy: context.policy, failures, outputs };
+  return { status: 'failed', policy: context.config.policy, failures, outputs };
 }
 
 /**
@@ -183,112 +187,198 @@ export const toolBatchMachine = setup({
     emitted: {} as ToolBatchEmitted,
     output: {} as ToolBatchOutput,
   },
-  actors: { runTool: noToolsProvided },
+  actors: { runTool: noToolsProvided, retryTimer },
   guards: {
-    isEmpty: ({ context }) => context.calls.length === 0,
+    isEmpty: ({ context }) => context.config.calls.length === 0,
     isLateCompletion: ({ context, event }) => !isLive(context, event),
-    isLastToSettle: ({ context }) => context.settled + 1 === context.calls.length,
+    isLastToSettle: ({ context }) => context.settled + 1 === context.config.calls.length,
     hasEarlierFailures: ({ context }) => context.failureCount > 0,
-    isFailFast: ({ context }) => context.policy === 'failFast',
-    isJoinAll: ({ context }) => context.policy === 'joinAll',
-    isSettleAll: ({ context }) => context.policy === 'settleAll',
+    isFailFast: ({ context }) => context.config.policy === 'failFast',
+    isJoinAll: ({ context }) => context.config.policy === 'joinAll',
+    isSettleAll: ({ context }) => context.config.policy === 'settleAll',
+    willRetry: ({ event }) => event.type === 'call.failed' && event.retryInMs !== undefined,
+    isAwaitingApproval: ({ context, event }) => awaitingOf(context, event) !== -1,
+    isRetryDue: ({ context, event }) => event.type === 'call.retryDue' && context.retrying.includes(event.index),
   },
   actions: {
     admitQueued: enqueueActions(({ context, enqueue, self }) => {
-      const next: Admitted = { lanes: context.lanes.slice(), queues: context.queues.slice(), running: context.running };
-      admit(context, next, enqueue as unknown as Enqueue, clockNow(self.system) - context.origin);
-      enqueue.assign({ lanes: next.lanes, queues: next.queues, running: next.running });
+      const draft = draftOf(context);
+      // Always announced: a root's listeners attach before the start; an invoking parent's use notifyParent.
+      admit(context, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, true);
+      enqueue.assign(fromDraft(draft));
     }),
-    settleCall: enqueueActions(({ context, event, enqueue, self }) => {
-      assertEvent(event, ['call.succeeded', 'call.failed']);
-      const { index } = event;
-      const lane = laneOf(context, index);
-      const at = clockNow(self.system) - context.origin;
-      const call = context.calls[index]!;
-      const next: Admitted = { lanes: context.lanes.slice(), queues: context.queues.slice(), running: context.running };
-      // Reap first: the lane's id is free for the call admitted below, in this same step.
-      enqueue.stopChild(String(lane));
-      release(context, next, index, lane);
-      const failed = event.type === 'call.failed';
-      const settlement: Settlement = failed
-        ? { index, status: 'failed', failure: event.failure }
-        : { index, status: 'succeeded', output: event.output };
-      announce(context, enqueue as unknown as Enqueue, {
-        type: 'call.settled',
-        index,
-        id: call.id,
-        name: call.name,
-        status: failed ? 'failed' : 'succeeded',
-        at,
-        ...(failed ? { failure: event.failure } : {}),
-      });
-      // Under failFast a failure ends the batch: nothing more starts.
-      if (!(failed && context.policy === 'failFast')) admit(context, next, enqueue as unknown as Enqueue, at);
-      enqueue.assign({
-        lanes: next.lanes,
-        queues: next.queues,
-        running: next.running,
+    reapChild: stopChild(({ context, event }) => String(laneOf(context, (event as { index: number }).index))),
+    settleCall: assign(({ context, event, spawn }) => {
+      assertEvent(event, ['call.succeeded', 'call.failed', 'call.deny']);
+      const draft = draftOf(context);
+      let settlement: Settlement;
+      let index: number;
+      let awaiting = context.awaiting;
+      if (event.type === 'call.deny') {
+        // A denied call never ran: it holds no lane, only its place among the awaiting.
+        index = awaitingOf(context, event);
+        awaiting = awaiting.filter((i) => i !== index);
+        settlement = { index, status: 'failed', failure: denial(context, index, event.reason) };
+      } else {
+        index = event.index;
+        release(context, draft, index, laneOf(context, index));
+        settlement = event.type === 'call.failed' ? { index, status: 'failed', failure: event.failure } : { index, status: 'succeeded', output: event.output };
+      }
+      const failed = settlement.status === 'failed';
+      let admittedLast: number | null = null;
+      // Under failFast a failure ends the batch: nothing more starts. A completion frees one lane, so it admits one call at most.
+      if (!(failed && context.config.policy === 'failFast')) {
+        const next = takeNext(context, draft);
+        if (next !== -1) {
+          const lane = occupy(context, draft, next);
+          admittedLast = next;
+          spawn('runTool', { id: String(lane), input: invocationInput(context, next) });
+        }
+      }
+      return {
+        ...fromDraft(draft),
+        awaiting,
         settled: context.settled + 1,
         failureCount: context.failureCount + (failed ? 1 : 0),
         firstFailure: failed && context.firstFailure === null ? index : context.firstFailure,
         settlements: appendSettlements(context.settlements, [settlement]),
-      });
+        admittedLast,
+      };
+    }),
+    announceSettlement: enqueueActions(({ context, event, enqueue, self }) => {
+      assertEvent(event, ['call.succeeded', 'call.failed', 'call.deny']);
+      const listened = isListened(self);
+      if (!listened && !context.config.notifyParent) return;
+      const last = lastSettlement(context);
+      const at = clockNow(self.system) - context.config.origin;
+      const call = context.config.calls[last.index]!;
+      const settled: ToolBatchEmitted = { type: 'call.settled', index: last.index, id: call.id, name: call.name, status: last.status === 'succeeded' ? 'succeeded' : 'failed', at };
+      if (last.status !== 'succeeded') settled.failure = last.failure;
+      announce(context, enqueue as unknown as Enqueue, settled, listened);
+      // The call `settleCall` admitted in this step, on the lane this one freed.
+      const started = context.admittedLast;
+      if (started !== null) {
+        const startedCall = context.config.calls[started]!;
+        announce(context, enqueue as unknown as Enqueue, { type: 'call.started', index: started, id: startedCall.id, name: startedCall.name, lane: context.lanes.indexOf(started), at }, listened);
+      }
+    }),
+    holdForApproval: enqueueActions(({ context, event, enqueue, self }) => {
+      assertEvent(event, 'call.approvalRequested');
+      const at = clockNow(self.system) - context.config.origin;
+      const draft = draftOf(context);
+      const lane = laneOf(context, event.index);
+      enqueue.stopChild(String(lane));
+      release(context, draft, event.index, lane);
+      const call = context.config.calls[event.index]!;
+      const listened = isListened(self);
+      announce(context, enqueue as unknown as Enqueue, { type: 'call.approvalRequested', index: event.index, id: call.id, name: call.name, arguments: event.arguments, at }, listened);
+      admit(context, draft, enqueue as unknown as Enqueue, at, listened);
+      enqueue.assign({ ...fromDraft(draft), awaiting: [...context.awaiting, event.index] });
+    }),
+    approveCall: enqueueActions(({ context, event, enqueue, self }) => {
+      const index = awaitingOf(context, event);
+      const draft = draftOf(context);
+      draft.ready.push(index);
+      const withApproval = { ...context, approved: [...context.approved, index] };
+      admit(withApproval, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self));
+      enqueue.assign({ ...fromDraft(draft), awaiting: context.awaiting.filter((i) => i !== index), approved: withApproval.approved });
+    }),
+    scheduleRetry: enqueueActions(({ context, event, enqueue, self }) => {
+      assertEvent(event, 'call.failed');
+      const at = clockNow(self.system) - context.config.origin;
+      const draft = draftOf(context);
+      const lane = laneOf(context, event.index);
+      enqueue.stopChild(String(lane));
+      release(context, draft, event.index, lane);
+      const attempt = (context.attempts[event.index] ?? 1) + 1;
+      const delayMs = event.retryInMs!;
+      // The wait is an actor of its own, so it runs on the system's clock and survives a restore.
+      enqueue.spawnChild('retryTimer', { id: `retry:${event.index}`, input: { index: event.index, delayMs } });
+      const call = context.config.calls[event.index]!;
+      const listened = isListened(self);
+      announce(context, enqueue as unknown as Enqueue, { type: 'call.retrying', index: event.index, id: call.id, name: call.name, attempt, delayMs, failure: event.failure, at }, listened);
+      admit(context, draft, enqueue as unknown as Enqueue, at, listened);
+      enqueue.assign({ ...fromDraft(draft), retrying: [...context.retrying, event.index], attempts: { ...context.attempts, [event.index]: attempt } });
+    }),
+    retryNow: enqueueActions(({ context, event, enqueue, self }) => {
+      assertEvent(event, 'call.retryDue');
+      enqueue.stopChild(`retry:${event.index}`);
+      const draft = draftOf(context);
+      draft.ready.push(event.index);
+      admit(context, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self));
+      enqueue.assign({ ...fromDraft(draft), retrying: context.retrying.filter((i) => i !== event.index) });
     }),
     forwardProgress: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, 'call.progress');
-      const call = context.calls[event.index]!;
-      const progress: ToolBatchEmitted = { type: 'call.progress', index: event.index, id: call.id, name: call.name, progress: event.progress, at: clockNow(self.system) - context.origin };
+      const call = context.config.calls[event.index]!;
+      const progress: ToolBatchEmitted = { type: 'call.progress', index: event.index, id: call.id, name: call.name, progress: event.progress, at: clockNow(self.system) - context.config.origin };
       if (event.total !== undefined) progress.total = event.total;
       if (event.message !== undefined) progress.message = event.message;
-      announce(context, enqueue as unknown as Enqueue, progress);
+      announce(context, enqueue as unknown as Enqueue, progress, isListened(self));
     }),
-    abortRunning: enqueueActions(({ context, event, enqueue, self }) => {
-      const at = clockNow(self.system) - context.origin;
+    abortRunning: enqueueActions(({ context, enqueue, self }) => {
+      const at = clockNow(self.system) - context.config.origin;
+      const listened = isListened(self);
       const aborted: Settlement[] = [];
-      // The completion that triggered failFast was already settled by `settleCall`, whose assign
-      // is not visible here yet: skip its lane.
-      const skip = event.type === 'call.failed' ? event.index : -1;
-      context.lanes.forEach((index, lane) => {
-        if (index === null || index === skip) return;
-        const call = context.calls[index]!;
-        const failure = toolFailure(index, call, 'aborted', abortMessage, undefined);
+      const abort = (index: number, message: string): void => {
+        const call = context.config.calls[index]!;
+        const failure = toolFailure(index, call, 'aborted', message, undefined);
         aborted.push({ index, status: 'aborted', failure });
+        announce(context, enqueue as unknown as Enqueue, { type: 'call.settled', index, id: call.id, name: call.name, status: 'aborted', at, failure }, listened);
+      };
+      context.lanes.forEach((index, lane) => {
+        if (index === null) return;
         enqueue.stopChild(String(lane));
-        announce(context, enqueue as unknown as Enqueue, { type: 'call.settled', index, id: call.id, name: call.name, status: 'aborted', at, failure });
+        abort(index, abortMessage);
       });
-      enqueue.assign(({ context: now }) => ({
-        lanes: now.lanes.map(() => null),
+      for (const index of context.retrying) {
+        enqueue.stopChild(`retry:${index}`);
+        abort(index, 'aborted while it waited to be retried: the batch ended');
+      }
+      for (const index of context.awaiting) abort(index, 'aborted while it waited for an approval: the batch ended');
+      for (const index of context.ready) abort(index, 'aborted while it waited for a lane to run again: the batch ended');
+      enqueue.assign({
+        lanes: context.lanes.map(() => null),
         running: 0,
-        queues: now.queues.map((queue) => (queue.running === 0 ? queue : { ...queue, running: 0 })),
-        settled: now.settled + aborted.length,
-        settlements: appendSettlements(now.settlements, aborted),
-      }));
+        queues: context.queues.map((queue) => (queue.running === 0 ? queue : { ...queue, running: 0 })),
+        awaiting: [],
+        retrying: [],
+        ready: [],
+        settled: context.settled + aborted.length,
+        settlements: appendSettlements(context.settlements, aborted),
+      });
     }),
     markCancelled: assign({ cancelled: true }),
     announceBatchSettled: enqueueActions(({ context, enqueue, self }, params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {
-      announce(context, enqueue as unknown as Enqueue, { type: 'batch.settled', status: params.status, at: clockNow(self.system) - context.origin });
+      // Always announced (once per batch): an empty batch settles in its first step, before a root's listeners attach.
+      announce(context, enqueue as unknown as Enqueue, { type: 'batch.settled', status: params.status, at: clockNow(self.system) - context.config.origin }, true);
     }),
   },
 }).createMachine({
   id: 'toolBatch',
   description: 'Runs one turn of tool calls under a concurrency limit and joins them by policy.',
   context: ({ input, self }) => {
+    assertToolBatchInput(input);
     assertToolCalls(input.calls);
     const options = resolveBatchOptions(input.options);
     const concurrency = options.concurrency === Infinity ? unlimitedRunningCalls : options.concurrency;
     const { queues, queueOfTool } = buildQueues(input.calls, options.perToolConcurrency, concurrency);
     const timeoutMs = options.timeoutMs !== undefined && options.timeoutMs <= maxTimeoutMs ? options.timeoutMs : null;
     return {
-      // A copy: the caller may reuse its array (a message buffer) while the batch runs.
-      calls: input.calls.slice(),
-      policy: options.policy,
-      concurrency,
-      timeoutMs,
-      notifyParent: input.notifyParent === true,
-      runId: typeof input.runId === 'string' ? input.runId : null,
-      origin: clockNow(self.system),
+      config: {
+        // Frozen copies: the caller may reuse its array (a message buffer) while the batch runs, and a
+        // tool gets the batch's own call, so it cannot change what the batch reports.
+        calls: input.calls.map(({ id, name, arguments: args }) => Object.freeze({ id, name, arguments: args })),
+        policy: options.policy,
+        concurrency,
+        timeoutMs,
+        notifyParent: input.notifyParent === true,
+        runId: typeof input.runId === 'string' ? input.runId : null,
+        origin: clockNow(self.system),
+        queueOfTool,
+        retry: options.retry ?? null,
+      },
       queues,
-      queueOfTool,
       lanes: [],
       running: 0,
       settled: 0,
@@ -296,6 +386,12 @@ export const toolBatchMachine = setup({
       firstFailure: null,
       cancelled: false,
       settlements: emptyLog,
+      admittedLast: null,
+      awaiting: [],
+      approved: [],
+      retrying: [],
+      ready: [],
+      attempts: {},
     };
   },
   initial: 'starting',
@@ -309,18 +405,33 @@ export const toolBatchMachine = setup({
       on: {
         'call.succeeded': [
           { guard: 'isLateCompletion', description: 'Its call no longer runs (the batch aborted it): ignored.' },
-          { guard: and(['isJoinAll', 'isLastToSettle', 'hasEarlierFailures']), target: 'failed', actions: 'settleCall' },
-          { guard: 'isLastToSettle', target: 'succeeded', actions: 'settleCall' },
-          { actions: 'settleCall' },
+          { guard: and(['isJoinAll', 'isLastToSettle', 'hasEarlierFailures']), target: 'failed', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
+          { guard: 'isLastToSettle', target: 'succeeded', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
+          { actions: ['reapChild', 'settleCall', 'announceSettlement'] },
         ],
         'call.failed': [
           { guard: 'isLateCompletion', description: 'Its call no longer runs (the batch aborted it): ignored.' },
-          { guard: 'isFailFast', target: 'failed', actions: ['settleCall', 'abortRunning'] },
-          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: 'settleCall' },
-          { guard: 'isJoinAll', actions: 'settleCall' },
-          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: 'settleCall' },
-          { guard: 'isSettleAll', actions: 'settleCall' },
+          { guard: 'willRetry', actions: 'scheduleRetry', description: 'Backs off without a lane, then runs again; only a final failure counts.' },
+          { guard: 'isFailFast', target: 'failed', actions: ['reapChild', 'settleCall', 'announceSettlement', 'abortRunning'] },
+          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
+          { guard: 'isJoinAll', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
+          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
+          { guard: 'isSettleAll', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
         ],
+        'call.approvalRequested': [
+          { guard: 'isLateCompletion', description: 'Its call no longer runs: ignored.' },
+          { actions: 'holdForApproval', description: 'The call waits for call.approve or call.deny, holding no lane.' },
+        ],
+        'call.approve': { guard: 'isAwaitingApproval', actions: 'approveCall' },
+        'call.deny': [
+          { guard: not('isAwaitingApproval'), description: 'No call with that id awaits an approval: ignored.' },
+          { guard: 'isFailFast', target: 'failed', actions: ['settleCall', 'announceSettlement', 'abortRunning'] },
+          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: ['settleCall', 'announceSettlement'] },
+          { guard: 'isJoinAll', actions: ['settleCall', 'announceSettlement'] },
+          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: ['settleCall', 'announceSettlement'] },
+          { guard: 'isSettleAll', actions: ['settleCall', 'announceSettlement'] },
+        ],
+        'call.retryDue': { guard: 'isRetryDue', actions: 'retryNow' },
         'call.progress': { guard: not('isLateCompletion'), actions: 'forwardProgress' },
         'batch.cancel': { target: 'cancelled', actions: ['markCancelled', 'abortRunning'] },
       },

@@ -3,10 +3,10 @@
  * events and output. Kept apart from the chart to keep each file short;
  * machines/tool-batch.machine.ts re-exports every name.
  */
-import type { BatchOptions, JoinPolicy, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
+import type { BatchOptions, JoinPolicy, RetryOptions, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import type { AdmissionQueue } from './admission-queues.js';
 import type { SettlementLog } from './settlement-log.js';
-import type { ToolCallProgressEvent, ToolCallSettledEvent } from './tool-call.machine.js';
+import type { ToolCallApprovalEvent, ToolCallProgressEvent, ToolCallSettledEvent } from './tool-call.machine.js';
 
 /** What the batch machine is started with. */
 export interface ToolBatchInput {
@@ -33,20 +33,25 @@ export interface ToolBatchInput {
  * field survives `JSON.stringify` (no `Infinity`, no `undefined` that matters).
  */
 export interface ToolBatchContext {
-  readonly calls: readonly ToolCall[];
-  readonly policy: JoinPolicy;
-  /** The running limit in effect: the `concurrency` option, or `unlimitedRunningCalls` for `Infinity`. */
-  readonly concurrency: number;
-  /** The per-call timeout; `null` when there is none (`Infinity` or above the longest timer). */
-  readonly timeoutMs: number | null;
-  readonly notifyParent: boolean;
-  /** The durable run's id, or `null`. */
-  readonly runId: string | null;
-  /** The clock's time when the batch started: every `at` counts from here. */
-  readonly origin: number;
+  /** What the batch was started with, resolved once; no step changes it. */
+  readonly config: {
+    readonly calls: readonly ToolCall[];
+    readonly policy: JoinPolicy;
+    /** The running limit in effect: the `concurrency` option, or `unlimitedRunningCalls` for `Infinity`. */
+    readonly concurrency: number;
+    /** The per-call timeout; `null` when there is none (`Infinity` or above the longest timer). */
+    readonly timeoutMs: number | null;
+    readonly notifyParent: boolean;
+    /** The durable run's id, or `null`. */
+    readonly runId: string | null;
+    /** The clock's time when the batch started: every `at` counts from here. */
+    readonly origin: number;
+    /** Tool name → admission queue, for tools with a per-tool limit. */
+    readonly queueOfTool: Readonly<Record<string, number>>;
+    /** The batch's default retries, or `null`. */
+    readonly retry: RetryOptions | null;
+  };
   readonly queues: readonly AdmissionQueue[];
-  /** Tool name → admission queue, for tools with a per-tool limit. */
-  readonly queueOfTool: Readonly<Record<string, number>>;
   /** Per lane, the index of the call it runs, or `null` when free. Lane `k` runs the child with id `'k'`. */
   readonly lanes: readonly (number | null)[];
   readonly running: number;
@@ -57,10 +62,29 @@ export interface ToolBatchContext {
   readonly cancelled: boolean;
   /** Every settlement so far, in the order they happened. */
   readonly settlements: SettlementLog;
+  /** The call the last completion admitted (it runs on the lane that completion freed), or `null`. */
+  readonly admittedLast: number | null;
+  /** Calls waiting for an approval: they hold no lane. */
+  readonly awaiting: readonly number[];
+  /** Calls that were approved: they run without asking again. */
+  readonly approved: readonly number[];
+  /** Calls backing off before their next attempt: they hold no lane. */
+  readonly retrying: readonly number[];
+  /** Approved or retry-due calls waiting for a lane; admitted before queued calls, FIFO by index. */
+  readonly ready: readonly number[];
+  /** The attempt number of each call that was retried (2 for its second run, …). */
+  readonly attempts: Readonly<Record<number, number>>;
 }
 
-/** Events the batch machine accepts: its invocation actors' reports, and `batch.cancel`. */
-export type ToolBatchEvent = ToolCallSettledEvent | ToolCallProgressEvent | { type: 'batch.cancel' };
+/** Events the batch machine accepts: its invocation actors' reports, approvals, and `batch.cancel`. */
+export type ToolBatchEvent =
+  | ToolCallSettledEvent
+  | ToolCallProgressEvent
+  | ToolCallApprovalEvent
+  | { type: 'call.approve'; id: string }
+  | { type: 'call.deny'; id: string; reason?: string }
+  | { type: 'call.retryDue'; index: number }
+  | { type: 'batch.cancel' };
 
 /** Progress events the batch machine emits (subscribe with `actor.on(type, fn)`), and sends to its parent with `notifyParent`. */
 export type ToolBatchEmitted =
@@ -77,6 +101,10 @@ export type ToolBatchEmitted =
       at: number;
       failure?: ToolFailure;
     }
+  /** A call whose tool needs an approval waits (holding no lane) until `call.approve` or `call.deny` with its id. */
+  | { type: 'call.approvalRequested'; index: number; id: string; name: string; arguments: unknown; at: number }
+  /** A call failed and runs again (`attempt`) after `delayMs`, holding no lane meanwhile. */
+  | { type: 'call.retrying'; index: number; id: string; name: string; attempt: number; delayMs: number; failure: ToolFailure; at: number }
   | { type: 'batch.settled'; status: 'succeeded' | 'failed' | 'cancelled'; at: number };
 
 /** The batch's result, a tagged union on `status`. */

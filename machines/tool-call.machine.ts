@@ -54,9 +54,11 @@ import {
   type EventObject,
   type Snapshot,
 } from 'xstate';
-import type { ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
+import type { RetryOptions, ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import { failureFromError, toolFailure } from '../src/core/failure.js';
+import { describeError } from '../src/core/describe.js';
 import { describeNonJson } from './json-result.js';
+import { ApprovalRequest } from '../src/core/approval.js';
 import { parentOf, relay } from './xstate-internals.js';
 
 /** What the batch machine gives each invocation actor. */
@@ -68,6 +70,12 @@ export interface ToolCallInput {
   timeoutMs?: number | null | undefined;
   /** `${runId}:${call.id}` when the batch runs under a `runId`: the same on every re-run of the call. */
   idempotencyKey?: string | undefined;
+  /** The call was approved: run it without asking again. */
+  approved?: boolean;
+  /** Which attempt this is, from 1. */
+  attempt?: number;
+  /** The batch's default retries (a tool's own `retry` wins). */
+  retry?: RetryOptions;
 }
 
 /** A tool's progress report, as `reportProgress` takes it. */
@@ -87,6 +95,10 @@ export interface ToolRunContext {
   reportProgress(update: ToolProgress): void;
   /** `${runId}:${call.id}` under a `runId`, so a tool can tell a re-run (after a resume) from a new call. */
   idempotencyKey?: string;
+  /** The call was approved, so it runs without asking again. */
+  readonly approved: boolean;
+  /** Which attempt this is, from 1. */
+  readonly attempt: number;
 }
 
 /** Runs one call. May return a value or a promise, and may throw. */
@@ -95,10 +107,21 @@ export type ToolExecutor = (call: ToolCall, context: ToolRunContext) => unknown;
 /** How an invocation actor tells its parent that its call settled. */
 export type ToolCallSettledEvent =
   | { type: 'call.succeeded'; index: number; output: ToolOutput }
-  | { type: 'call.failed'; index: number; failure: ToolFailure };
+  /** `retryInMs` when the call is to run again after that delay; absent when this failure is final. */
+  | { type: 'call.failed'; index: number; failure: ToolFailure; retryInMs?: number };
+
+/** How an invocation actor tells its parent that its call needs an approval before it runs. */
+export type ToolCallApprovalEvent = { type: 'call.approvalRequested'; index: number; arguments: unknown };
 
 /** How an invocation actor passes its tool's progress to the parent. */
 export type ToolCallProgressEvent = { type: 'call.progress'; index: number } & ToolProgress;
+
+/** What an invocation actor reports: how its call settled, or that it needs an approval first. */
+type ToolCallReport = ToolCallSettledEvent | ToolCallApprovalEvent;
+
+function approvalOf(index: number, request: ApprovalRequest): ToolCallApprovalEvent {
+  return { type: 'call.approvalRequested', index, arguments: request.arguments };
+}
 
 /** The chart states that the actor's snapshot `value` walks through. */
 export type ToolCallStateValue = 'running' | 'succeeded' | 'failed' | 'timedOut';
@@ -121,6 +144,12 @@ export type ToolCallLogic = ActorLogic<ToolCallSnapshot, ToolCallEvent, ToolCall
 export interface ToolCallLogicOptions {
   /** A per-tool timeout in ms that overrides the batch's. Default: none. */
   timeoutFor?: (call: ToolCall) => number | undefined;
+  /**
+   * Whether a failed attempt runs again, and after how many ms: `undefined` for a final failure.
+   * Gets the call, its failure, the attempt that failed (from 1) and the batch's default retries.
+   * Default: never.
+   */
+  retryFor?: (call: ToolCall, failure: ToolFailure, attempt: number, batchRetry: RetryOptions | undefined) => number | undefined;
 }
 
 const timeoutEventId = 'callTimeout';
@@ -134,14 +163,18 @@ export const maxTimeoutMs = 2_147_483_647;
 
 const stopReason = (): DOMException => new DOMException('The tool call was aborted', 'AbortError');
 
-/** Turns a tool's return value into the settlement the parent receives. */
+/**
+ * Turns a tool's return value into the settlement the parent receives. Never
+ * throws: a result whose JSON check throws (a `toJSON`, a getter, a `Proxy`
+ * trap) fails with `invalidResult`, described by the one safe `describeError`.
+ */
 function settleWithResult(index: number, call: ToolCall, result: unknown): ToolCallSettledEvent {
   let problem: string | undefined;
   try {
     problem = describeNonJson(result);
   } catch (error) {
     // A `toJSON` or a getter that throws: JSON.stringify would throw too, so the model could not read it.
-    problem = `reading it threw: ${failureFromError(index, call, error).message}`;
+    problem = `reading it threw: ${describeError(error)}`;
   }
   if (problem === undefined) return { type: 'call.succeeded', index, output: { id: call.id, result } };
   return {
@@ -151,11 +184,72 @@ function settleWithResult(index: number, call: ToolCall, result: unknown): ToolC
   };
 }
 
+/** Turns what a tool threw or rejected with into the settlement the parent receives. Never throws, whatever it was. */
 function settleWithError(index: number, call: ToolCall, error: unknown): ToolCallSettledEvent {
   return { type: 'call.failed', index, failure: failureFromError(index, call, error) };
 }
 
 type Scope = ActorScope<ToolCallSnapshot, ToolCallEvent>;
+
+/**
+ * What a tool executor gets with each call. A class, so that a call costs one
+ * object: the `AbortController` is made when the tool first reads `signal`
+ * (most tools never do, and one per call was a measurable share of the
+ * overhead), and `reportProgress` is bound when first read.
+ */
+class RunContext implements ToolRunContext {
+  readonly index: number;
+  readonly call: ToolCall;
+  readonly idempotencyKey?: string;
+  readonly approved: boolean;
+  readonly attempt: number;
+  readonly #scope: Scope;
+  readonly #controllers: WeakMap<AnyActorRef, AbortController>;
+  readonly #timeoutReasons: WeakMap<AnyActorRef, DOMException>;
+
+  constructor(
+    index: number,
+    call: ToolCall,
+    scope: Scope,
+    controllers: WeakMap<AnyActorRef, AbortController>,
+    timeoutReasons: WeakMap<AnyActorRef, DOMException>,
+    input: ToolCallInput,
+  ) {
+    this.index = index;
+    this.call = call;
+    if (input.idempotencyKey !== undefined) this.idempotencyKey = input.idempotencyKey;
+    this.approved = input.approved === true;
+    this.attempt = input.attempt ?? 1;
+    this.#scope = scope;
+    this.#controllers = controllers;
+    this.#timeoutReasons = timeoutReasons;
+  }
+
+  get signal(): AbortSignal {
+    const self = this.#scope.self;
+    let controller = this.#controllers.get(self);
+    if (controller === undefined) {
+      controller = new AbortController();
+      const now = self.getSnapshot();
+      if (now.status === 'active' && now.value === 'running') this.#controllers.set(self, controller);
+      else controller.abort(this.#timeoutReasons.get(self) ?? stopReason());
+    }
+    return controller.signal;
+  }
+
+  get reportProgress(): (update: ToolProgress) => void {
+    return (update) => {
+      const { self, system } = this.#scope;
+      const now = self.getSnapshot();
+      const parent = parentOf(self);
+      if (now.status !== 'active' || now.value !== 'running' || parent === undefined) return;
+      const event: ToolCallProgressEvent = { type: 'call.progress', index: this.index, progress: update.progress };
+      if (update.total !== undefined) event.total = update.total;
+      if (update.message !== undefined) event.message = update.message;
+      relay(system, self, parent, event);
+    };
+  }
+}
 
 /**
  * Creates the invocation actor logic around a tool executor.
@@ -203,11 +297,25 @@ export function createToolCallLogic(
     if (self.getSnapshot().status === 'active') relay(system, self, self, { type: 'tool.settled', settlement } satisfies ToolCallEvent as EventObject);
   };
   /** Delivers the tool's own settlement, unless the call already timed out or was stopped. */
-  const deliver = (scope: Scope, settlement: ToolCallSettledEvent): void => {
+  const deliver = (scope: Scope, settlement: ToolCallReport): void => {
     const now = scope.self.getSnapshot();
     if (now.status !== 'active' || now.value !== 'running') return;
     controllers.delete(scope.self);
-    report(scope, settlement);
+    if (settlement.type === 'call.approvalRequested') {
+      // The batch stops this actor and holds the call, without a lane, until it is approved or denied.
+      const parent = parentOf(scope.self);
+      if (parent) relay(scope.system, scope.self, parent, settlement);
+      return;
+    }
+    report(scope, withRetry(now.input, settlement));
+  };
+  /** A failure that is to be retried gets `retryInMs`; a final failure after retries, `attempts`. */
+  const withRetry = (input: ToolCallInput, settlement: ToolCallSettledEvent): ToolCallSettledEvent => {
+    if (settlement.type !== 'call.failed') return settlement;
+    const attempt = input.attempt ?? 1;
+    const retryInMs = options.retryFor?.(input.call, settlement.failure, attempt, input.retry);
+    if (retryInMs !== undefined) return { ...settlement, retryInMs };
+    return attempt > 1 ? { ...settlement, failure: { ...settlement.failure, attempts: attempt } } : settlement;
   };
 
   return {
@@ -231,38 +339,13 @@ export function createToolCallLogic(
         timed.add(self);
         scope.system.scheduler.schedule(self, self, { type: 'call.timeout' }, timeoutMs, timeoutEventId);
       }
-      // The controller is made when the tool first reads `signal`: most tools never do,
-      // and an AbortController per call was a measurable share of the overhead.
-      const runContext: ToolRunContext = {
-        index,
-        call,
-        ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
-        reportProgress: (update) => {
-          const now = self.getSnapshot();
-          const parent = parentOf(self);
-          if (now.status !== 'active' || now.value !== 'running' || parent === undefined) return;
-          const event: ToolCallProgressEvent = { type: 'call.progress', index, progress: update.progress };
-          if (update.total !== undefined) event.total = update.total;
-          if (update.message !== undefined) event.message = update.message;
-          relay(scope.system, self, parent, event);
-        },
-        get signal(): AbortSignal {
-          let controller = controllers.get(self);
-          if (controller === undefined) {
-            controller = new AbortController();
-            const now = self.getSnapshot();
-            if (now.status === 'active' && now.value === 'running') controllers.set(self, controller);
-            else controller.abort(timeoutReasons.get(self) ?? stopReason());
-          }
-          return controller.signal;
-        },
-      };
+      const runContext = new RunContext(index, call, scope as Scope, controllers, timeoutReasons, input);
       // Anything that settles while `start` is still running is delivered a microtask later,
       // as a resolved promise would be: `start` runs while the parent is still in its step, and
       // a settlement queued then would reach the parent after this actor had already finished,
       // costing a second event.
       let starting = true;
-      const settle = (settlement: () => ToolCallSettledEvent): void => {
+      const settle = (settlement: () => ToolCallReport): void => {
         if (starting) queueMicrotask(() => deliver(scope as Scope, settlement()));
         else deliver(scope as Scope, settlement());
       };
@@ -270,11 +353,11 @@ export function createToolCallLogic(
         const result = execute(call, runContext);
         if (isPromiseLike(result)) {
           result.then(
-            (value) => settle(() => settleWithResult(index, call, value)),
+            (value) => settle(() => (ApprovalRequest.isInstance(value) ? approvalOf(index, value) : settleWithResult(index, call, value))),
             (error: unknown) => settle(() => settleWithError(index, call, error)),
           );
         } else {
-          settle(() => settleWithResult(index, call, result));
+          settle(() => (ApprovalRequest.isInstance(result) ? approvalOf(index, result) : settleWithResult(index, call, result)));
         }
       } catch (error) {
         // The tool threw, or returned a thenable whose `then` is a getter or a function that throws.
@@ -312,7 +395,7 @@ export function createToolCallLogic(
             failure: toolFailure(index, call, 'timeout', message, reason),
           };
           // Deferred: the parent may reap this actor, which must not happen mid-transition.
-          scope.defer(() => report(scope as Scope, settlement));
+          scope.defer(() => report(scope as Scope, withRetry(snapshot.input, settlement)));
           return { ...snapshot, value: 'timedOut' };
         }
         case 'xstate.stop': {

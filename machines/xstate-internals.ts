@@ -11,6 +11,9 @@
  *   has no `sendParent`: its scope exposes no public parent reference.
  * - `system._relay(source, target, event)`: sends with a source, as XState's
  *   own promise actors do, so the inspector shows which actor reported.
+ * - `actor.eventListeners`: whether anyone listens to what an actor emits, so
+ *   that the batch builds and emits progress events only when someone does
+ *   (about 1 µs per event otherwise, two events per call).
  */
 import type { ActorSystem, ActorSystemInfo, AnyActorRef, EventObject } from 'xstate';
 
@@ -80,4 +83,21 @@ export function relay(system: ActorSystem<ActorSystemInfo>, source: AnyActorRef,
  */
 export function clockNow(system: ActorSystem<ActorSystemInfo>): number {
   return systemClockNow(system) ?? performance.timeOrigin + performance.now();
+}
+
+/**
+ * Whether any listener is attached to what `self` emits (`actor.on(…)`).
+ *
+ * @param self - the actor.
+ * @returns `true` when some `on` listener is attached, and when it cannot tell.
+ * @example
+ * ```ts
+ * if (isListened(self)) enqueue.emit(event);
+ * ```
+ */
+export function isListened(self: AnyActorRef): boolean {
+  const listeners = (self as { eventListeners?: Map<string, Set<unknown>> }).eventListeners;
+  if (!(listeners instanceof Map)) return true;
+  for (const set of listeners.values()) if (set.size > 0) return true;
+  return false;
 }

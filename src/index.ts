@@ -21,6 +21,7 @@ export type {
   JoinPolicy,
   BatchOptions,
   SettledResult,
+  RetryOptions,
 } from './core/schemas.js';
 export type { ClockWithNow } from './runtime/clock.js';
 export { toolBatchMachine } from '../machines/tool-batch.machine.js';
@@ -28,6 +29,7 @@ export type { ToolBatchInput, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput 
 export { createToolCallLogic } from '../machines/tool-call.machine.js';
 export type { ToolCallInput, ToolCallLogic, ToolExecutor, ToolRunContext } from '../machines/tool-call.machine.js';
 export { toToolCalls, toToolMessages, UnparsedArguments } from './core/chat-format.js';
+export { InvalidToolCall } from './core/model-turn.js';
 export type {
   ChatMessage,
   ChatToolCall,
@@ -51,6 +53,8 @@ export type {
   ModelStepInput,
   ModelStepOutput,
 } from '../machines/agent-loop.machine.js';
-export { createAgentMachine, runAgent } from './runtime/agent.js';
-export type { AgentMachineOptions, RunAgentOptions } from './runtime/agent.js';
+export { createAgentMachine, runAgent, resumeAgent } from './runtime/agent.js';
+export type { AgentMachineOptions, RunAgentOptions, ResumeAgentOptions } from './runtime/agent.js';
+export type { AgentRunResult, AgentAwaitingApproval, AgentState, PendingApproval, ApprovalDecision } from './runtime/agent-run.js';
+export type { Approver, ApprovalRequestInfo } from './runtime/durable.js';
 export type { ChatModel, ChatModelRequest, ChatModelResponse, ModelUsage } from './models/chat-model.js';

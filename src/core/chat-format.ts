@@ -7,6 +7,9 @@
  * official client as is (src/models/openai-model.ts does, without a cast).
  * Pure data: no I/O, so the agent loop machine may use it.
  */
+import { describeError } from './describe.js';
+import { hasMarker } from './errors.js';
+import { readToolCall } from './model-turn.js';
 import type { SettledResult, ToolCall, ToolOutput } from './schemas.js';
 
 /** One function call in an assistant message, as OpenAI sends it: `arguments` is a JSON string. */
@@ -92,7 +95,7 @@ export class UnparsedArguments {
 
   /** True for any `UnparsedArguments`, from any copy of this package. */
   static isInstance(value: unknown): value is UnparsedArguments {
-    return typeof value === 'object' && value !== null && unparsedMarker in value;
+    return hasMarker(value, unparsedMarker);
   }
 
   /** Shown in logs and snapshots as the raw string. */
@@ -107,7 +110,7 @@ function parseArguments(raw: string): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch (error) {
-    return new UnparsedArguments(raw, error instanceof Error ? error.message : String(error));
+    return new UnparsedArguments(raw, describeError(error));
   }
 }
 
@@ -118,6 +121,10 @@ function parseArguments(raw: string): unknown {
  * string means no arguments and becomes `{}`. A string that is not JSON
  * becomes an `UnparsedArguments`, which the tool router fails with kind
  * `invalidArguments` when the call runs: never `null`, never a thrown error.
+ * A call the model sent malformed (no `function`, a `function.name` that is
+ * not a string, a `function.arguments` that is not a string) gets an
+ * `InvalidToolCall` as its arguments, which the router fails with
+ * `invalidArguments` naming the field: that call alone fails.
  *
  * @param toolCalls - the assistant message's `tool_calls`.
  * @returns one `{ id, name, arguments }` per call, in `tool_calls` order.
@@ -128,23 +135,32 @@ function parseArguments(raw: string): unknown {
  * ```
  */
 export function toToolCalls(toolCalls: readonly ChatToolCall[]): ToolCall[] {
-  return toolCalls.map((toolCall) => ({
-    id: toolCall.id,
-    name: toolCall.function.name,
-    arguments: parseArguments(toolCall.function.arguments),
-  }));
+  return toolCalls.map((toolCall) => {
+    const read = readToolCall(toolCall);
+    // A bad `id` is left for `runToolBatch` (or the turn check) to report: no message could answer the call.
+    const id = read.id as string;
+    if ('invalid' in read) return { id, name: read.name, arguments: read.invalid };
+    return { id, name: read.name, arguments: parseArguments(read.rawArguments) };
+  });
 }
 
 /** What `toToolMessages` accepts per call: an output, a settled result, or nothing (the call has no reply). */
 export type ToolCallOutcome = ToolOutput | SettledResult | undefined;
 
 function replyContent(outcome: ToolOutput | SettledResult): string {
-  if ('ok' in outcome) {
-    if (outcome.ok) return JSON.stringify(outcome.output.result);
+  if ('ok' in outcome && !outcome.ok) {
     const { kind, message } = outcome.failure;
     return JSON.stringify({ error: { kind, message } });
   }
-  return JSON.stringify(outcome.result);
+  const result = 'ok' in outcome ? outcome.output.result : outcome.result;
+  try {
+    return JSON.stringify(result);
+  } catch (error) {
+    // The result passed the JSON check when the call settled; a `toJSON` or getter that throws now
+    // (it changed its mind) must not crash the step: the model reads why instead.
+    const message = `the tool's result is not JSON: reading it threw: ${describeError(error)}`;
+    return JSON.stringify({ error: { kind: 'invalidResult', message } });
+  }
 }
 
 /**

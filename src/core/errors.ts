@@ -10,6 +10,27 @@ const toolCallErrorMarker = Symbol.for('xstate-parallel-tools.ToolCallError');
 const toolBatchErrorMarker = Symbol.for('xstate-parallel-tools.ToolBatchError');
 
 /**
+ * `marker in value`, false for anything else, and for a `Proxy` whose `has`
+ * trap throws: a tool may throw anything, and checking it must not throw.
+ *
+ * @param value - anything.
+ * @param marker - the class's `Symbol.for` marker.
+ * @returns whether `value` carries the marker.
+ * @example
+ * ```ts
+ * hasMarker(error, Symbol.for('xstate-parallel-tools.ToolCallError'));
+ * ```
+ */
+export function hasMarker(value: unknown, marker: symbol): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return marker in value;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Thrown by a tool runner to fail one call with a specific kind
  * (`unknownTool`, `invalidArguments`, …). Anything else a tool throws is kind `error`.
  *
@@ -34,7 +55,7 @@ export class ToolCallError extends Error {
 
   /** True for any `ToolCallError`, from any copy of this package. */
   static isInstance(value: unknown): value is ToolCallError {
-    return typeof value === 'object' && value !== null && toolCallErrorMarker in value;
+    return hasMarker(value, toolCallErrorMarker);
   }
 }
 
@@ -84,6 +105,6 @@ export class ToolBatchError extends Error {
 
   /** True for any `ToolBatchError`, from any copy of this package. */
   static isInstance(value: unknown): value is ToolBatchError {
-    return typeof value === 'object' && value !== null && toolBatchErrorMarker in value;
+    return hasMarker(value, toolBatchErrorMarker);
   }
 }

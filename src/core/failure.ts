@@ -2,8 +2,9 @@
  * How a call failed, as data: the `ToolFailure` of a slot, from whatever a
  * tool threw or rejected with.
  */
+import { describeError, errorMessage } from './describe.js';
 import { ToolCallError } from './errors.js';
-import type { FailureKind, ToolCall, ToolFailure } from './schemas.js';
+import { failureKinds, type FailureKind, type ToolCall, type ToolFailure } from './schemas.js';
 
 /** Builds a `ToolFailure` for one call. */
 export function toolFailure(
@@ -16,22 +17,27 @@ export function toolFailure(
   return { index, id: call.id, name: call.name, kind, message, error };
 }
 
-/** Maps whatever a tool threw or rejected with to a failure of the right kind. */
+/**
+ * Maps whatever a tool threw or rejected with to a failure of the right kind.
+ * Never throws, whatever `error` is: a value whose inspection throws (a
+ * hostile `Proxy`, an `Error` with a throwing `message` getter) fails the call
+ * with kind `error` and a generic message (see describe.ts).
+ */
 export function failureFromError(index: number, call: ToolCall, error: unknown): ToolFailure {
-  if (ToolCallError.isInstance(error)) return toolFailure(index, call, error.kind, error.message, error);
-  const message =
-    error instanceof Error
-      ? error.message || error.name
-      : `the tool threw a non-Error value: ${describeThrown(error)}`;
+  const own = ownKind(error);
+  if (own !== undefined) return toolFailure(index, call, own.kind, own.message, error);
+  const message = errorMessage(error) ?? `the tool threw ${describeError(error)}`;
   return toolFailure(index, call, 'error', message, error);
 }
 
-function describeThrown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
+/** A `ToolCallError`'s kind and message, when both can be read and make sense. */
+function ownKind(error: unknown): { kind: FailureKind; message: string } | undefined {
+  if (!ToolCallError.isInstance(error)) return undefined;
   try {
-    return String(value);
+    const { kind, message } = error;
+    if ((failureKinds as readonly unknown[]).includes(kind) && typeof message === 'string') return { kind, message };
   } catch {
-    return Object.prototype.toString.call(value);
+    // A getter that throws: treat it like any other thrown value.
   }
+  return undefined;
 }

@@ -35,6 +35,7 @@ export const failureKinds = [
   'invalidArguments',
   'invalidResult',
   'aborted',
+  'denied',
 ] as const;
 export type FailureKind = (typeof failureKinds)[number];
 
@@ -46,6 +47,8 @@ export interface ToolFailure {
   kind: FailureKind;
   message: string;
   error: unknown;
+  /** How many times the call ran before it failed, when it was retried (2 or more). */
+  attempts?: number;
 }
 
 /**
@@ -70,6 +73,33 @@ export interface BatchOptions {
   timeoutMs?: number;
   /** Most calls running at once per tool name. Default: `{}` (no per-tool limit). */
   perToolConcurrency?: Record<string, number>;
+  /** Retries for every call whose tool has no `retry` of its own. Default: none. */
+  retry?: RetryOptions;
+}
+
+/**
+ * How a failed call is tried again. The delay before attempt `n + 1` is
+ * `min(initialDelayMs · factor^(n−1), maxDelayMs)`, minus up to `jitter` of it
+ * at random. Plain data, so that it survives JSON with a persisted batch.
+ *
+ * @example
+ * ```ts
+ * const retry: RetryOptions = { attempts: 3, initialDelayMs: 200, factor: 2, maxDelayMs: 5_000 };
+ * ```
+ */
+export interface RetryOptions {
+  /** The most times a call runs, the first included. Type: integer ≥ 1. */
+  attempts: number;
+  /** The delay before the second attempt, in ms. Type: number ≥ 0. */
+  initialDelayMs: number;
+  /** What each later delay is multiplied by. Default: `2`. */
+  factor?: number;
+  /** The longest delay, in ms. Default: `30_000`. */
+  maxDelayMs?: number;
+  /** The share of each delay taken off at random, from 0 to 1, so that retries spread out. Default: `0`. */
+  jitter?: number;
+  /** The failure kinds that are retried. Default: `['error', 'timeout']`; never `invalidArguments`, `unknownTool`, `invalidResult` or `denied`. */
+  retryOn?: FailureKind[];
 }
 
 /** `BatchOptions` with every default filled in. */
@@ -78,4 +108,5 @@ export interface ResolvedBatchOptions {
   policy: JoinPolicy;
   timeoutMs: number | undefined;
   perToolConcurrency: Record<string, number>;
+  retry: RetryOptions | undefined;
 }

@@ -3,6 +3,7 @@
  * actor, forwards what it emits, cancels it, and settles when it stops.
  */
 import type { Actor, AnyActorLogic, EmittedFrom, EventFromLogic, OutputFrom } from 'xstate';
+import { onAbort } from './abort-listeners.js';
 
 /** How `actorPromise` drives the actor. */
 export interface ActorPromiseOptions<TLogic extends AnyActorLogic> {
@@ -53,18 +54,27 @@ export function actorPromise<TLogic extends AnyActorLogic>(
         }
       });
     }
-    signal?.addEventListener('abort', cancel, { once: true });
+    // One shared listener per signal (abort-listeners.ts): many runs may watch one request's signal.
+    const stopWatching = signal === undefined ? () => {} : onAbort(signal, cancel);
     actor.subscribe({
       complete: () => {
-        signal?.removeEventListener('abort', cancel);
+        stopWatching();
         if (listenerFailed) reject(listenerError);
         else resolve((actor.getSnapshot() as { output: OutputFrom<TLogic> }).output);
       },
       error: (error) => {
-        signal?.removeEventListener('abort', cancel);
+        stopWatching();
         reject(error);
       },
     });
-    actor.start();
+    try {
+      actor.start();
+    } catch (error) {
+      // Never leave a listener on the caller's signal behind.
+      stopWatching();
+      throw error;
+    }
+    // Aborted before we got here (a caller that awaited something first): the listener never fires.
+    if (signal?.aborted) cancel();
   });
 }

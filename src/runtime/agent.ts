@@ -7,7 +7,6 @@ import {
   agentLoopMachine,
   cancelledError,
   type AgentLoopEmitted,
-  type AgentLoopOutput,
   type ModelStepInput,
   type ModelStepOutput,
 } from '../../machines/agent-loop.machine.js';
@@ -15,18 +14,48 @@ import { toolBatchMachine } from '../../machines/tool-batch.machine.js';
 import { createWallClock, type ClockWithNow } from './clock.js';
 import type { ChatModel } from '../models/chat-model.js';
 import type { ChatMessage } from '../core/chat-format.js';
-import { showValue } from '../core/options.js';
+import { batchOptionKeys, showValue } from '../core/options.js';
+import { assertKnownKeys } from '../core/option-keys.js';
+import { assertRunHooks } from './run-options.js';
 import type { BatchOptions } from '../core/schemas.js';
 import { routerFrom, type ToolSource } from './tools.js';
-import { actorPromise } from './actor-promise.js';
+import { runAgentActor, restoreAgent, type AgentRunResult, type ApprovalDecision } from './agent-run.js';
+import { loadCheckpoint, type Approver } from './durable.js';
+import type { RunStore } from './run-store.js';
+import type { ToolRunner } from './run-tool-batch.js';
 
 // Re-exported here for the progress view and the timeline, which consume the loop's events.
 export type { AgentLoopEmitted, AgentLoopOutput } from '../../machines/agent-loop.machine.js';
+
+/**
+ * Every option `runAgent` takes, in one place: any other key is a
+ * `TypeError` naming the closest of these. `store`, `runId`, `approve`,
+ * `runner` and `retry` are being added; they are listed so that they are not
+ * reported unknown.
+ */
+export const runAgentOptionKeys: readonly string[] = [
+  'model',
+  'tools',
+  'router',
+  'messages',
+  'maxSteps',
+  ...batchOptionKeys,
+  'signal',
+  'onEvent',
+  'inspect',
+  'clock',
+  'store',
+  'runId',
+  'approve',
+  'runner',
+];
 
 /** Options of `createAgentMachine`: the model, and the tools (`tools` or `router`). */
 export type AgentMachineOptions = ToolSource & {
   /** The model called once per step. */
   model: ChatModel;
+  /** Runs calls somewhere else (a queue) instead of in this process. Default: the tools, here. */
+  runner?: ToolRunner;
 };
 
 /** Options of `runAgent`. */
@@ -47,6 +76,18 @@ export type RunAgentOptions = AgentMachineOptions &
     inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
     /** The actor system's clock. Default: `createWallClock()` (real timers, `now()` from the start). */
     clock?: ClockWithNow;
+    /**
+     * Decides each approval a tool asks for (`needsApproval`). Without it, the run **pauses**
+     * when it can go no further without a decision: it resolves `{ status: 'awaitingApproval',
+     * pending, state }`, and `resumeAgent(state, { decisions })` continues it. Default: none.
+     */
+    approve?: Approver;
+    /** The run's id: tools get `idempotencyKey` `${runId}:${call.id}`; with `store`, the run resumes by it. */
+    runId?: string;
+    /** Where checkpoints go (needs `runId`), after every step: a run started again with the same id resumes. */
+    store?: RunStore;
+    /** Runs calls somewhere else (a queue) instead of in this process; `tools` still describe them to the model. */
+    runner?: ToolRunner;
   };
 
 /**
@@ -74,7 +115,7 @@ export function createAgentMachine(options: AgentMachineOptions): typeof agentLo
       model: fromPromise<ModelStepOutput, ModelStepInput>(({ input, signal }) =>
         model.complete({ messages: input.messages, tools: input.tools ?? router.toolSpecs, signal }),
       ),
-      toolBatch: toolBatchMachine.provide({ actors: { runTool: router.runTool } }),
+      toolBatch: toolBatchMachine.provide({ actors: { runTool: options.runner?.runTool ?? router.runTool } }),
     },
   });
 }
@@ -102,21 +143,25 @@ export function createAgentMachine(options: AgentMachineOptions): typeof agentLo
  * });
  * ```
  */
-export function runAgent(options: RunAgentOptions): Promise<AgentLoopOutput> {
-  return new Promise((resolve, reject) => {
+export function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
+  return new Promise((resolve) => {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError(`Expected \`options\` to be an object with \`model\` and \`tools\`, got ${showValue(options)}`);
     }
-    const { messages, maxSteps, concurrency, policy, timeoutMs, perToolConcurrency, signal, onEvent, inspect, clock } = options;
-    const actor = createActor(createAgentMachine(options), {
-      input: {
-        messages,
-        ...(maxSteps === undefined ? {} : { maxSteps }),
-        options: { concurrency, policy, timeoutMs, perToolConcurrency },
-      },
-      clock: clock ?? createWallClock(),
-      ...(inspect ? { inspect } : {}),
-    });
+    // Every option is checked before the model is called: unknown keys and the hooks here,
+    // the model and the tools in createAgentMachine, the rest in the machine's context.
+    assertKnownKeys(options, runAgentOptionKeys);
+    assertRunHooks(options);
+    const { messages, maxSteps, concurrency, policy, timeoutMs, perToolConcurrency, retry, signal, onEvent, inspect, clock, approve, store, runId } = options;
+    const machine = createAgentMachine(options);
+    const input = {
+      messages,
+      ...(maxSteps === undefined ? {} : { maxSteps }),
+      options: { concurrency, policy, timeoutMs, perToolConcurrency, ...(retry === undefined ? {} : { retry }) },
+      ...(runId === undefined ? {} : { runId }),
+    };
+    const actorOptions = { clock: clock ?? createWallClock(), ...(inspect ? { inspect } : {}) };
+    const actor = createActor(machine, { input, ...actorOptions });
     // Invalid input fails the machine's context function before anything runs.
     const initial = actor.getSnapshot();
     if (initial.status === 'error') throw initial.error;
@@ -127,6 +172,50 @@ export function runAgent(options: RunAgentOptions): Promise<AgentLoopOutput> {
       resolve({ status: 'failed', messages: context.messages, steps: [], error: cancelledError(context.step) });
       return;
     }
-    resolve(actorPromise(actor, { signal, onEvent, cancelEvent: { type: 'agent.cancel' } }));
+    const hooks = { signal, onEvent: onEvent as never, approve, store, runId };
+    if (store === undefined || runId === undefined) {
+      resolve(runAgentActor(actor, hooks));
+      return;
+    }
+    resolve(
+      loadCheckpoint(store, runId, 'agent').then((saved) =>
+        runAgentActor(saved === undefined ? actor : restoreAgent(machine, saved, actorOptions), hooks),
+      ),
+    );
+  });
+}
+
+/** Options of `resumeAgent`: those of `runAgent` but the conversation, and the decisions. */
+export type ResumeAgentOptions = Omit<RunAgentOptions, 'messages' | 'maxSteps' | keyof BatchOptions> & {
+  /** Per pending call id: `true` approves it, `false` or `{ approve: false, reason }` denies it. Calls left out keep waiting. */
+  decisions?: Record<string, ApprovalDecision>;
+};
+
+/**
+ * Continues a run that paused for approvals, from its `state`, in this process or another.
+ *
+ * @param state - the paused run's `state` (plain JSON; `JSON.parse` of a stored string is fine).
+ * @param options - the same `model` and `tools` (or `router`, `runner`), the `decisions`, and the hooks.
+ * @returns like `runAgent`: the output, or another pause when calls still wait.
+ * @example
+ * ```ts
+ * const paused = await runAgent({ model, tools, messages });
+ * if (paused.status === 'awaitingApproval') {
+ *   const done = await resumeAgent(paused.state, { model, tools, decisions: { call_2: true, call_3: false } });
+ * }
+ * ```
+ */
+export function resumeAgent(state: unknown, options: ResumeAgentOptions): Promise<AgentRunResult> {
+  return new Promise((resolve) => {
+    if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object with \`model\` and \`tools\`, got ${showValue(options)}`);
+    const { decisions, ...rest } = options;
+    assertKnownKeys(rest, runAgentOptionKeys);
+    assertRunHooks(rest);
+    if (decisions !== undefined && (typeof decisions !== 'object' || decisions === null || Array.isArray(decisions))) {
+      throw new TypeError(`Expected \`decisions\` to be an object of call id to true or false, got ${showValue(decisions)}`);
+    }
+    const { signal, onEvent, inspect, clock, approve, store, runId } = rest;
+    const actor = restoreAgent(createAgentMachine(rest as AgentMachineOptions), state, { clock: clock ?? createWallClock(), ...(inspect ? { inspect } : {}) });
+    resolve(runAgentActor(actor, { signal, onEvent: onEvent as never, approve, store, runId, decisions }));
   });
 }

@@ -3,8 +3,10 @@
  * step and runs the tool calls of the step's assistant message as one batch.
  */
 import { ToolBatchError } from '../core/errors.js';
-import { toToolCalls, toToolMessages, type AssistantMessage, type ChatMessage } from '../core/chat-format.js';
-import { runToolBatch, type RunToolBatchOptions } from './run-tool-batch.js';
+import { toToolCalls, toToolMessages, type AssistantMessage, type ChatMessage, type ChatToolCall } from '../core/chat-format.js';
+import { showValue } from '../core/describe.js';
+import { assistantTurnProblem } from '../core/model-turn.js';
+import { checkRunToolBatchOptions, runToolBatch, runToolBatchOptionKeys, type RunToolBatchOptions } from './run-tool-batch.js';
 
 /** What one agent step returns: go on with the new messages, or stop. */
 export type ChatStepResult =
@@ -17,19 +19,47 @@ export type ChatStep = (messages: ChatMessage[]) => Promise<ChatStepResult>;
 /** Options of `withParallelTools`: those of `runToolBatch` (tools or router, batch options, hooks). */
 export type ParallelToolsOptions = RunToolBatchOptions;
 
-function lastAssistant(messages: readonly ChatMessage[]): AssistantMessage | undefined {
-  for (let index = messages.length - 1; index >= 0; index--) {
-    const message = messages[index]!;
-    if (message.role === 'assistant') return message;
+/** Every option `withParallelTools` takes: exactly those of `runToolBatch`, from the same list. */
+export const parallelToolsOptionKeys: readonly string[] = runToolBatchOptionKeys;
+
+/**
+ * The tool calls of the newest assistant message that no tool message after
+ * it answers. Only that message counts: an id an earlier turn used (some
+ * local servers send `call_0` every turn) does not make a new call answered.
+ *
+ * @throws `TypeError` when the step's result, a message, or the newest assistant turn is malformed, naming the field.
+ */
+function pendingToolCalls(result: unknown): ChatToolCall[] {
+  if (typeof result !== 'object' || result === null || !Array.isArray((result as { messages?: unknown }).messages)) {
+    throw new TypeError(
+      `Expected the step to resolve \`{ type: 'next', messages, invokedTools }\` or \`{ type: 'done', messages }\`, got ${showValue(result)}`,
+    );
   }
-  return undefined;
+  const { messages } = result as { messages: unknown[] };
+  let newest = -1;
+  for (let index = messages.length - 1; index >= 0 && newest === -1; index--) {
+    const message = messages[index];
+    if (typeof message !== 'object' || message === null) {
+      throw new TypeError(`Expected \`messages[${index}]\` to be a chat message, got ${showValue(message)}`);
+    }
+    if ((message as { role?: unknown }).role === 'assistant') newest = index;
+  }
+  if (newest === -1) return [];
+  const problem = assistantTurnProblem(messages[newest], `messages[${newest}]`);
+  if (problem !== undefined) throw new TypeError(`Expected ${problem}`);
+  const answered = new Set<unknown>();
+  for (const message of messages.slice(newest + 1) as ChatMessage[]) {
+    if (typeof message === 'object' && message !== null && message.role === 'tool') answered.add(message.tool_call_id);
+  }
+  return ((messages[newest] as AssistantMessage).tool_calls ?? []).filter((toolCall) => !answered.has(toolCall.id));
 }
 
 /**
  * Wraps a step so that the tool calls of its last assistant message run as one batch.
  *
  * On `next`, it runs the `tool_calls` of the last assistant message that have
- * no tool reply yet, under the batch options, and returns `next` with one
+ * no tool reply after that message (only the newest turn counts: an id an
+ * earlier turn used is a new call), under the batch options, and returns `next` with one
  * `{ role: 'tool', tool_call_id, content }` message per call appended in
  * `tool_calls` order (`content` is `JSON.stringify(result)`), and with the
  * names of the calls it ran added to `invokedTools`. A `done` result, or a
@@ -40,10 +70,16 @@ function lastAssistant(messages: readonly ChatMessage[]): AssistantMessage | und
  * whose `messages` holds the step's messages plus the replies of the calls
  * that succeeded. It rejects with `signal.reason` when `signal` aborts.
  *
+ * A malformed call (no `function`, a non-string `function.name` or
+ * `function.arguments`) fails alone with `invalidArguments`, naming the field.
+ * A malformed turn (`tool_calls` not an array, a call without a usable or
+ * unique `id`) or step result rejects with a `TypeError` naming the field.
+ *
  * @param step - the step to wrap.
  * @param options - `tools` or `router`, `concurrency`, `policy`, `timeoutMs`, `perToolConcurrency`,
  *   `signal`, `onEvent`, `inspect`, `clock`: as for `runToolBatch`.
  * @returns the wrapped step.
+ * @throws `TypeError` at once for a `step` that is not a function or any invalid option (as `runToolBatch` checks them).
  * @example
  * ```ts
  * const step = withParallelTools(async (messages) => {
@@ -55,18 +91,22 @@ function lastAssistant(messages: readonly ChatMessage[]): AssistantMessage | und
  * ```
  */
 export function withParallelTools(step: ChatStep, options: ParallelToolsOptions): ChatStep {
-  if (typeof step !== 'function') throw new TypeError(`Expected \`step\` to be a function, got ${typeof step}`);
+  if (typeof step !== 'function') throw new TypeError(`Expected \`step\` to be a function, got ${showValue(step)}`);
+  // Every option is checked now, before any step runs (and again, cheaply, by each batch).
+  checkRunToolBatchOptions(options);
   return async (messages) => {
     const result = await step(messages);
-    if (result.type !== 'next') return result;
-    const assistant = lastAssistant(result.messages);
-    const answered = new Set<string>();
-    for (const message of result.messages) if (message.role === 'tool') answered.add(message.tool_call_id);
-    const pending = (assistant?.tool_calls ?? []).filter((toolCall) => !answered.has(toolCall.id));
+    if (typeof result === 'object' && result !== null && result.type === 'done') return result;
+    if (typeof result !== 'object' || result === null || result.type !== 'next') {
+      throw new TypeError(`Expected the step to resolve \`{ type: 'next', … }\` or \`{ type: 'done', … }\`, got ${showValue(result)}`);
+    }
+    const pending = pendingToolCalls(result);
     if (pending.length === 0) return result;
+    const earlier: unknown = result.invokedTools ?? [];
+    if (!Array.isArray(earlier)) throw new TypeError(`Expected \`invokedTools\` to be an array of tool names, got ${showValue(earlier)}`);
 
     const calls = toToolCalls(pending);
-    const invokedTools = [...result.invokedTools, ...calls.map((call) => call.name)];
+    const invokedTools = [...(earlier as string[]), ...calls.map((call) => call.name)];
     try {
       const outcome = await runToolBatch(calls, options);
       return { type: 'next', messages: [...result.messages, ...toToolMessages(pending, outcome)], invokedTools };

@@ -2,24 +2,40 @@
  * `runToolBatch`: the promise API over the batch machine, for code that does
  * not use XState.
  */
-import { createActor, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { toolBatchMachine, type ToolBatchEmitted, type ToolBatchOutput } from '../../machines/tool-batch.machine.js';
 import { createWallClock, type ClockWithNow } from './clock.js';
 import { ToolBatchError } from '../core/errors.js';
-import { assertToolCalls, resolveBatchOptions, showValue } from '../core/options.js';
-import type { BatchOptions, SettledResult, ToolCall, ToolOutput } from '../core/schemas.js';
+import { assertToolCalls, batchOptionKeys, resolveBatchOptions, showValue } from '../core/options.js';
+import { assertKnownKeys } from '../core/option-keys.js';
+import type { BatchOptions, ResolvedBatchOptions, SettledResult, ToolCall, ToolOutput } from '../core/schemas.js';
+import { assertRunHooks, assertToolSource } from './run-options.js';
 import { routerFrom, type AnyTool, type ToolSource } from './tools.js';
 import type { ToolCallLogic } from '../../machines/tool-call.machine.js';
 import { actorPromise } from './actor-promise.js';
+import { answerApprovals, decide, keepCheckpoints, loadCheckpoint, type Approver } from './durable.js';
+import type { RunStore } from './run-store.js';
 
 /** Options of `runToolBatch`: the tools, the batch options, and hooks. */
 export type RunToolBatchOptions = (ToolSource | RunnerSource) &
   BatchOptions & {
     /**
      * A durable run's id: each tool gets `idempotencyKey` `${runId}:${call.id}` in its context,
-     * the same on every re-run of that call. Default: none.
+     * the same on every re-run of that call. With `store`, the batch resumes from its last
+     * checkpoint when started again with the same id. Default: none.
      */
     runId?: string;
+    /**
+     * Where the run's checkpoints go (needs `runId`): written after every step, so that a crash
+     * loses no settled call. A finished run's checkpoint stays, so the same `runId` gives the
+     * same result without running anything; `store.delete(runId)` forgets it. Default: none.
+     */
+    store?: RunStore;
+    /**
+     * Decides each approval a tool asks for (`needsApproval`); the call waits, holding no lane,
+     * until it answers. Without it every approval is denied (kind `denied`). Default: none.
+     */
+    approve?: Approver;
     /** Aborting it cancels the batch: running calls are aborted and the promise rejects with `signal.reason`. */
     signal?: AbortSignal;
     /** XState's inspection observer, attached to the batch's actor system. */
@@ -47,6 +63,26 @@ export interface RunnerSource {
   tools?: readonly AnyTool[];
   router?: never;
 }
+
+/**
+ * Every option `runToolBatch` (and `withParallelTools`) takes, in one place:
+ * any other key is a `TypeError` naming the closest of these. `store`,
+ * `approve` and `retry` are being added; they are listed so that they are
+ * not reported unknown.
+ */
+export const runToolBatchOptionKeys: readonly string[] = [
+  'tools',
+  'router',
+  'runner',
+  ...batchOptionKeys,
+  'runId',
+  'signal',
+  'inspect',
+  'onEvent',
+  'clock',
+  'store',
+  'approve',
+];
 
 const machines = new WeakMap<ToolCallLogic, typeof toolBatchMachine>();
 
@@ -101,25 +137,75 @@ export function runToolBatch(
 export function runToolBatch(calls: readonly ToolCall[], options: RunToolBatchOptions): Promise<ToolOutput[] | SettledResult[]>;
 export function runToolBatch(calls: readonly ToolCall[], options: RunToolBatchOptions): Promise<ToolOutput[] | SettledResult[]> {
   return new Promise((resolve, reject) => {
-    if (typeof options !== 'object' || options === null) {
-      throw new TypeError(`Expected \`options\` to be an object with \`tools\`, got ${showValue(options)}`);
-    }
     assertToolCalls(calls);
-    const { concurrency, policy, timeoutMs, perToolConcurrency, signal, inspect, onEvent, clock, runId } = options;
-    const batchOptions = resolveBatchOptions({ concurrency, policy, timeoutMs, perToolConcurrency });
-    const runTool = runToolOf(options);
+    const { batchOptions, runTool } = checkRunToolBatchOptions(options);
+    const { signal, inspect, onEvent, clock, runId, store, approve } = options;
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-
-    const actor = createActor(machineFor(runTool), {
-      input: { calls, options: batchOptions, ...(runId === undefined ? {} : { runId }) },
-      clock: clock ?? createWallClock(),
-      ...(inspect ? { inspect } : {}),
-    });
-    resolve(actorPromise(actor, { signal, onEvent, cancelEvent: { type: 'batch.cancel' } }).then((output) => settle(output, signal)));
+    resolve(runDurably(calls, { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve }));
   });
+}
+
+async function runDurably(
+  calls: readonly ToolCall[],
+  options: Pick<RunToolBatchOptions, 'signal' | 'inspect' | 'onEvent' | 'clock' | 'runId' | 'store' | 'approve'> & {
+    batchOptions: ResolvedBatchOptions;
+    runTool: ToolCallLogic;
+  },
+): Promise<ToolOutput[] | SettledResult[]> {
+  const { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve } = options;
+  const restored = store !== undefined && runId !== undefined ? await loadCheckpoint(store, runId, 'batch') : undefined;
+  const actor = createActor(machineFor(runTool), {
+    input: { calls, options: batchOptions, ...(runId === undefined ? {} : { runId }) },
+    clock: clock ?? createWallClock(),
+    ...(inspect ? { inspect } : {}),
+    ...(restored === undefined ? {} : { snapshot: restored as Snapshot<unknown> }),
+  });
+  const checkpoints = store !== undefined && runId !== undefined ? keepCheckpoints(actor, store, runId, 'batch') : undefined;
+  answerApprovals(actor, approve, actor);
+  try {
+    const done = actorPromise(actor, { signal, onEvent, cancelEvent: { type: 'batch.cancel' } });
+    // Restored calls that awaited an approval are asked again: the request was made before the restart.
+    const { context } = actor.getSnapshot();
+    if (restored !== undefined && actor.getSnapshot().status === 'active') {
+      for (const index of context.awaiting) {
+        const call = context.config.calls[index]!;
+        decide({ index, id: call.id, name: call.name, arguments: call.arguments }, approve, actor);
+      }
+    }
+    const output = await done;
+    await checkpoints?.flush();
+    return settle(output, signal);
+  } finally {
+    checkpoints?.stop();
+  }
+}
+
+/**
+ * Checks every option of `runToolBatch` (and so of `withParallelTools`)
+ * before anything starts: no unknown key, `tools` or `router` or `runner`,
+ * the batch options, and the hooks.
+ *
+ * @param options - what the caller passed.
+ * @returns the resolved batch options and the invocation actor logic.
+ * @throws `TypeError` naming the option, the value and its type; for an unknown key, the closest known key.
+ * @example
+ * ```ts
+ * const { batchOptions, runTool } = checkRunToolBatchOptions({ tools: [add], concurrency: 2 });
+ * ```
+ */
+export function checkRunToolBatchOptions(options: RunToolBatchOptions): { batchOptions: ResolvedBatchOptions; runTool: ToolCallLogic } {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`Expected \`options\` to be an object with \`tools\`, got ${showValue(options)}`);
+  }
+  assertKnownKeys(options, runToolBatchOptionKeys);
+  assertToolSource(options);
+  const { concurrency, policy, timeoutMs, perToolConcurrency } = options;
+  const batchOptions = resolveBatchOptions({ concurrency, policy, timeoutMs, perToolConcurrency });
+  assertRunHooks(options);
+  return { batchOptions, runTool: runToolOf(options) };
 }
 
 /** The batch's output as `runToolBatch` promises it: the results, or a rejection. */
@@ -130,6 +216,8 @@ function settle(output: ToolBatchOutput, signal: AbortSignal | undefined): ToolO
     case 'failed':
       throw new ToolBatchError(output.policy, output.failures, output.outputs);
     case 'cancelled':
-      throw signal?.reason ?? new DOMException('The tool batch was cancelled', 'AbortError');
+      // Exactly the signal's reason, whatever it is (`AbortSignal.abort(null)` rejects with `null`), as before the start.
+      if (signal?.aborted) throw signal.reason;
+      throw new DOMException('The tool batch was cancelled', 'AbortError');
   }
 }

@@ -15,7 +15,7 @@
  *   `invalidArguments` failure, never an `error`.
  */
 import { z } from 'zod';
-import { showValue } from '../core/options.js';
+import { describeError, showValue } from '../core/describe.js';
 
 /** A JSON Schema object, as MCP servers and the model APIs describe a tool's input. */
 export type JsonSchema = { [keyword: string]: unknown };
@@ -60,8 +60,8 @@ function fromResult(result: z.ZodSafeParseResult<unknown>): ParsedArguments {
 }
 
 function thrown(error: unknown): ParsedArguments {
-  const message = error instanceof Error ? error.message : `it threw ${showValue(error)}`;
-  return { ok: false, message: `the schema threw: ${message}`, details: undefined, cause: error };
+  // describeError never throws, whatever the schema threw (see src/core/describe.ts).
+  return { ok: false, message: `the schema threw: ${describeError(error)}`, details: undefined, cause: error };
 }
 
 function compileZod(schema: z.ZodType): Omit<CompiledParameters, 'jsonSchema'> {

@@ -6,8 +6,12 @@
 import { createToolCallLogic, type ToolCallLogic, type ToolExecutor, type ToolProgress } from '../../machines/tool-call.machine.js';
 import { ToolCallError } from '../core/errors.js';
 import { UnparsedArguments, type FunctionToolSpec } from '../core/chat-format.js';
-import { isTimeout, showValue } from '../core/options.js';
-import type { ToolCall } from '../core/schemas.js';
+import { InvalidToolCall } from '../core/model-turn.js';
+import { assertRetryOptions, isTimeout, showValue } from '../core/options.js';
+import { assertKnownKeys } from '../core/option-keys.js';
+import { assertToolSource } from './run-options.js';
+import type { FailureKind, RetryOptions, ToolCall, ToolFailure } from '../core/schemas.js';
+import { ApprovalRequest } from '../core/approval.js';
 import { compileParameters, type CompiledParameters, type ParsedArguments, type ToolArgs, type ToolParameters } from './tool-schema.js';
 
 export type { JsonSchema, ToolArgs, ToolParameters } from './tool-schema.js';
@@ -25,6 +29,10 @@ export interface ToolExecuteContext {
   reportProgress(update: ToolProgress): void;
   /** `${runId}:${call.id}` when the batch runs under a `runId`: a re-run after a resume gets the same key. */
   idempotencyKey?: string;
+  /** Which attempt this is, from 1 (retries count up). */
+  readonly attempt: number;
+  /** The call was approved (its tool needs approval), so it runs without asking again. */
+  readonly approved: boolean;
 }
 
 /** A tool: a name, a schema for its arguments (zod 4 or JSON Schema), and the code that runs it. */
@@ -39,6 +47,14 @@ export interface Tool<TSchema extends ToolParameters = ToolParameters, TResult =
   execute(args: ToolArgs<TSchema>, context: ToolExecuteContext): TResult | PromiseLike<TResult>;
   /** This tool's timeout in ms, over the batch's. Default: the batch's `timeoutMs`. */
   timeoutMs?: number;
+  /**
+   * Whether a call must be approved before it runs: `true`, or a function of the parsed
+   * arguments and the call. Such a call waits without holding a lane until `call.approve`
+   * (or `runToolBatch`'s `approve` option) says yes. Default: never.
+   */
+  needsApproval?: boolean | ((args: ToolArgs<TSchema>, call: Readonly<ToolCall>) => boolean | PromiseLike<boolean>);
+  /** Retries of this tool's failed calls, over the batch's `retry`. Default: the batch's. */
+  retry?: RetryOptions;
 }
 
 /**
@@ -54,10 +70,20 @@ const compiled = new WeakMap<object, CompiledParameters>();
 const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
+ * Every key a tool definition may have, in one place: `defineTool` (and so
+ * `createToolRouter`) rejects any other, naming the closest. `needsApproval`
+ * and `retry` are being added; they are listed so that they are not reported unknown.
+ */
+export const toolDefinitionKeys: readonly string[] = ['name', 'description', 'parameters', 'execute', 'timeoutMs', 'needsApproval', 'retry'];
+
+/**
  * Defines one tool. Checks the definition up front and returns it typed.
  *
  * @param tool - name, description, `parameters` (a zod 4 schema or a JSON Schema), `execute`, optional `timeoutMs`.
  * @returns the same tool, with `execute`'s arguments typed from the schema.
+ * @throws `TypeError` naming the field, its value and its type, for a bad name, description,
+ *   schema, `execute` or `timeoutMs`, and for an unknown key (naming the closest known key:
+ *   "Unknown option `timeout` of tool "add"; did you mean `timeoutMs`?").
  * @example
  * ```ts
  * const add = defineTool({
@@ -69,10 +95,11 @@ const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
  * ```
  */
 export function defineTool<TSchema extends ToolParameters, TResult>(tool: Tool<TSchema, TResult>): Tool<TSchema, TResult> {
-  if (typeof tool !== 'object' || tool === null) throw new TypeError(`Expected a tool definition object, got ${showValue(tool)}`);
+  if (typeof tool !== 'object' || tool === null || Array.isArray(tool)) throw new TypeError(`Expected a tool definition object, got ${showValue(tool)}`);
   if (typeof tool.name !== 'string' || !toolNamePattern.test(tool.name)) {
     throw new TypeError(`Expected \`name\` to match ${toolNamePattern}, got ${showValue(tool.name)}`);
   }
+  assertKnownKeys(tool, toolDefinitionKeys, `of tool "${tool.name}"`);
   if (typeof tool.description !== 'string') {
     throw new TypeError(`Expected \`description\` of tool "${tool.name}" to be a string, got ${showValue(tool.description)}`);
   }
@@ -85,6 +112,10 @@ export function defineTool<TSchema extends ToolParameters, TResult>(tool: Tool<T
       `Expected \`timeoutMs\` of tool "${tool.name}" to be a number of milliseconds above 0, or \`Infinity\`, got ${showValue(tool.timeoutMs)}`,
     );
   }
+  if (tool.needsApproval !== undefined && typeof tool.needsApproval !== 'boolean' && typeof tool.needsApproval !== 'function') {
+    throw new TypeError(`Expected \`needsApproval\` of tool "${tool.name}" to be a boolean or a function, got ${showValue(tool.needsApproval)}`);
+  }
+  if (tool.retry !== undefined) assertRetryOptions(tool.retry, `retry\` of tool "${tool.name}`);
   return tool;
 }
 
@@ -106,7 +137,9 @@ export interface ToolRouter {
  * Fails a call with `unknownTool` when no tool has its name, and with
  * `invalidArguments` (carrying zod's issues as `failure.error.details`) when
  * its arguments do not parse, or when they are `UnparsedArguments` (the
- * model's argument string was not JSON; `details` is `{ raw }`).
+ * model's argument string was not JSON; `details` is `{ raw }`), or an
+ * `InvalidToolCall` (the model sent the call malformed; `details` is
+ * `{ field }`, and this is checked before the name is looked up).
  *
  * @param tools - tools from `defineTool`; names must be unique.
  * @returns the router: `execute`, `runTool`, `toolSpecs`.
@@ -126,6 +159,12 @@ export function createToolRouter(tools: readonly AnyTool[]): ToolRouter {
   }
 
   const execute: ToolExecutor = (call, context) => {
+    if (InvalidToolCall.isInstance(call.arguments)) {
+      // The model sent this call malformed (see toToolCalls): fail it alone, whatever its name.
+      throw new ToolCallError('invalidArguments', `Invalid tool call: ${call.arguments.problem}`, {
+        details: { field: call.arguments.field },
+      });
+    }
     const tool = byName.get(call.name);
     if (tool === undefined) {
       const known = [...byName.keys()].map((name) => `"${name}"`).join(', ') || 'none';
@@ -140,15 +179,8 @@ export function createToolRouter(tools: readonly AnyTool[]): ToolRouter {
       );
     }
     const parsed = compiled.get(tool)!.parse(call.arguments);
-    // A frozen copy of the call, and a signal read through to the run context so that it stays lazy.
-    const toolContext: ToolExecuteContext = {
-      call: Object.freeze({ id: call.id, name: call.name, arguments: call.arguments }),
-      get signal() {
-        return context.signal;
-      },
-      reportProgress: context.reportProgress,
-      ...(context.idempotencyKey === undefined ? {} : { idempotencyKey: context.idempotencyKey }),
-    };
+    // The run context is passed on as is: its signal stays lazy, and its call is the batch's frozen copy.
+    const toolContext: ToolExecuteContext = context;
     if (parsed instanceof Promise) return parsed.then((result) => runParsed(tool, call, result, toolContext));
     return runParsed(tool, call, parsed, toolContext);
   };
@@ -157,7 +189,10 @@ export function createToolRouter(tools: readonly AnyTool[]): ToolRouter {
   return {
     tools: byName,
     execute,
-    runTool: createToolCallLogic(execute, { timeoutFor: (call) => byName.get(call.name)?.timeoutMs }),
+    runTool: createToolCallLogic(execute, {
+      timeoutFor: (call) => byName.get(call.name)?.timeoutMs,
+      retryFor: (call, failure, attempt, batchRetry) => retryDelay(byName.get(call.name)?.retry ?? batchRetry, failure, attempt),
+    }),
     get toolSpecs() {
       // Lazy: most batches never need the specs, and a schema export is not free.
       specs ??= [...byName.values()].map(toFunctionToolSpec);
@@ -173,7 +208,36 @@ function runParsed(tool: AnyTool, call: ToolCall, parsed: ParsedArguments, conte
       cause: parsed.cause,
     });
   }
-  return tool.execute(parsed.data as never, context);
+  const { needsApproval } = tool;
+  if (needsApproval === undefined || needsApproval === false || context.approved) return tool.execute(parsed.data as never, context);
+  if (needsApproval === true) return new ApprovalRequest(parsed.data);
+  // A function decides, maybe asynchronously: ask when it says yes, run at once when it says no.
+  const decide = (needed: boolean): unknown => (needed ? new ApprovalRequest(parsed.data) : tool.execute(parsed.data as never, context));
+  const needed = needsApproval(parsed.data as never, context.call);
+  return typeof (needed as PromiseLike<boolean>)?.then === 'function' ? Promise.resolve(needed).then(decide) : decide(needed as boolean);
+}
+
+const retryableByDefault: readonly FailureKind[] = ['error', 'timeout'];
+
+/**
+ * The delay before the next attempt of a failed call, or `undefined` when the failure is final:
+ * its tool's `retry` (or the batch's), the failure's kind, and the attempts so far decide.
+ *
+ * @param retry - the retries in force.
+ * @param failure - how the attempt failed.
+ * @param attempt - the attempt that failed, from 1.
+ * @param random - a number in [0, 1) for the jitter. Default: `Math.random()`.
+ * @returns ms to wait, or `undefined`.
+ * @example
+ * ```ts
+ * retryDelay({ attempts: 3, initialDelayMs: 100 }, failure, 1); // 100
+ * ```
+ */
+export function retryDelay(retry: RetryOptions | undefined, failure: ToolFailure, attempt: number, random = Math.random()): number | undefined {
+  if (retry === undefined || attempt >= retry.attempts) return undefined;
+  if (!(retry.retryOn ?? retryableByDefault).includes(failure.kind)) return undefined;
+  const base = Math.min(retry.initialDelayMs * (retry.factor ?? 2) ** (attempt - 1), retry.maxDelayMs ?? 30_000);
+  return Math.round(base * (1 - (retry.jitter ?? 0) * random));
 }
 
 function toFunctionToolSpec(tool: AnyTool): FunctionToolSpec {
@@ -191,13 +255,14 @@ export type ToolSource = { tools: readonly AnyTool[]; router?: never } | { route
  *
  * @param source - `{ tools }` or `{ router }`.
  * @returns the router.
- * @throws `TypeError` when there is neither.
+ * @throws `TypeError` when there is neither, or both, or `router` is not a router.
  * @example
  * ```ts
  * const router = routerFrom({ tools: [add] });
  * ```
  */
 export function routerFrom(source: ToolSource): ToolRouter {
+  assertToolSource(source);
   if (source.router !== undefined) return source.router;
   if (source.tools !== undefined) {
     // One router per tools array: building one per batch cost about 85 µs. The array is read once,

@@ -27,6 +27,12 @@ export interface BatchPathsOptions {
   fail?: readonly string[];
   /** Also explore `batch.cancel` at every step. Default: `false`. */
   cancel?: boolean;
+  /** Ids of the calls whose tool needs an approval: each asks first, then is approved. Default: none. */
+  approve?: readonly string[];
+  /** Ids of the calls whose tool needs an approval that is denied. Default: none. */
+  deny?: readonly string[];
+  /** Ids of the calls whose first attempt fails and is retried (after 10 ms) before they settle. Default: none. */
+  retry?: readonly string[];
 }
 
 /** One step of a path: the event, and the snapshot after it (`xstate.init` first). */
@@ -70,19 +76,28 @@ export const pathResult = (index: number): string => `r${index}`;
 export function getBatchPaths(options: BatchPathsOptions): BatchPath[] {
   const calls = callsOf(options.calls);
   const failing = new Set(options.fail ?? []);
+  const asking = new Set([...(options.approve ?? []), ...(options.deny ?? [])]);
+  const denied = new Set(options.deny ?? []);
+  const flaky = new Set(options.retry ?? []);
   const input: ToolBatchInput = { calls, ...(options.options ? { options: options.options } : {}) };
   const events = (snapshot: BatchSnapshot): ToolBatchEvent[] => {
     if (snapshot.status !== 'active') return [];
     const next: ToolBatchEvent[] = [];
-    for (const index of snapshot.context.lanes) {
+    const { context } = snapshot;
+    for (const index of context.lanes) {
       if (index === null) continue;
       const call = calls[index]!;
-      next.push(
-        failing.has(call.id)
-          ? { type: 'call.failed', index, failure: toolFailure(index, call, 'error', `e${index}`, undefined) }
-          : { type: 'call.succeeded', index, output: { id: call.id, result: pathResult(index) } },
-      );
+      if (asking.has(call.id) && !context.approved.includes(index)) next.push({ type: 'call.approvalRequested', index, arguments: call.arguments });
+      else if (flaky.has(call.id) && (context.attempts[index] ?? 1) === 1) {
+        next.push({ type: 'call.failed', index, failure: toolFailure(index, call, 'error', `flaky ${index}`, undefined), retryInMs: 10 });
+      } else if (failing.has(call.id)) next.push({ type: 'call.failed', index, failure: toolFailure(index, call, 'error', `e${index}`, undefined) });
+      else next.push({ type: 'call.succeeded', index, output: { id: call.id, result: pathResult(index) } });
     }
+    for (const index of context.awaiting) {
+      const { id } = calls[index]!;
+      next.push(denied.has(id) ? { type: 'call.deny', id, reason: 'no' } : { type: 'call.approve', id });
+    }
+    for (const index of context.retrying) next.push({ type: 'call.retryDue', index });
     if (options.cancel) next.push({ type: 'batch.cancel' });
     return next;
   };
@@ -146,10 +161,14 @@ export function checkBatchPath(path: BatchPath, batch: Pick<BatchPathsOptions, '
       check(count <= max, `${count} calls of ${tool} run, over its limit ${max}`);
     }
     const children = Object.keys(snapshot.children).sort();
-    check(JSON.stringify(children) === JSON.stringify(running.map(({ lane }) => String(lane)).sort()), `children ${children} are not the busy lanes`);
+    const expectedChildren = [...running.map(({ lane }) => String(lane)), ...context.retrying.map((index) => `retry:${index}`)].sort();
+    check(JSON.stringify(children) === JSON.stringify(expectedChildren), `children ${children} are not the busy lanes and retry timers ${expectedChildren}`);
+    for (const index of [...context.awaiting, ...context.retrying]) {
+      check(!context.lanes.includes(index), `call ${index} holds a lane while it waits`);
+    }
     // FIFO: within each limit's queue, the calls that started are a prefix of its calls in index order.
     const settled = settlementsBySlot(context.settlements, calls.length);
-    const started = new Set<number>(running.map(({ index }) => index));
+    const started = new Set<number>([...running.map(({ index }) => index), ...context.awaiting, ...context.retrying, ...context.ready]);
     settled.forEach((s, index) => s !== undefined && started.add(index));
     const queueOf = (index: number): string => (perTool[calls[index]!.name] === undefined ? '' : calls[index]!.name);
     const queues = new Map<string, number[]>();

@@ -205,7 +205,9 @@ describe('loadMcpTools', () => {
     const context = {
       signal: new AbortController().signal,
       call: call('c1', 'count', { to: 2 }),
-      reportProgress: (report: unknown) => reports.push(report),
+      reportProgress: (report: unknown) => void reports.push(report),
+      attempt: 1,
+      approved: false,
     };
     expect(await count.execute({ to: 2 }, context)).toBe('counted to 2');
     expect(reports).toEqual([

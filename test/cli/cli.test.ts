@@ -314,7 +314,7 @@ describe('the demo tools', () => {
     ]);
     const slow = createDemoTools().find((tool) => tool.name === 'slow')!;
     const controller = new AbortController();
-    const running = slow.execute({ ms: 60_000 }, { signal: controller.signal, call: { id: 'f', name: 'slow', arguments: {} }, reportProgress: () => {} });
+    const running = slow.execute({ ms: 60_000 }, { signal: controller.signal, call: { id: 'f', name: 'slow', arguments: {} }, reportProgress: () => {}, attempt: 1, approved: false });
     controller.abort(new Error('stop'));
     await expect(running).rejects.toThrow('stop');
   });

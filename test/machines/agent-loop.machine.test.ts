@@ -248,14 +248,14 @@ describe('agentLoopMachine', () => {
     );
   });
 
-  it('ends in failed with kind invalidToolCalls when the batch cannot start (duplicate call ids)', async () => {
+  it('ends in failed with kind invalidModelOutput for a turn whose call ids repeat (no reply could tell them apart)', async () => {
     const turn1 = askFor(toolCall('same', 'add', '{}'), toolCall('same', 'add', '{}'));
     const output = await startAgent([turn1], [add]).done;
     expect(output.status).toBe('failed');
-    expect(output.messages).toEqual([user, turn1]);
-    expect(output.error?.kind).toBe('invalidToolCalls');
+    expect(output.messages).toEqual([user]);
+    expect(output.error?.kind).toBe('invalidModelOutput');
     expect(output.error?.message).toBe(
-      'The tool calls of step 1 could not be run: Expected unique call ids, got `"same"` twice (calls[1].id)',
+      "The model's output at step 1 is malformed: expected `message.tool_calls[1].id` to be unique in the turn, got `\"same\"` (string) twice",
     );
   });
 

@@ -1,6 +1,8 @@
 import { SimulatedClock, type AnyActorRef, type InspectionEvent } from 'xstate';
 import { createServer, type AddressInfo } from 'node:net';
-import { createWebSocketInspector, createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai/inspect';
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
+import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import { createInspectorServer } from '@statelyai/inspect/server';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
@@ -89,34 +91,50 @@ describe('inspection of runToolBatch', () => {
 });
 
 describe('the Stately inspector over a WebSocket (README, "Inspecting a run")', () => {
-  it('relays a run through createInspectorServer to a receiver', async () => {
+  it('delivers every event of a 100-call batch, the final snapshot included, in order, when the recipe is followed as written', async () => {
     const port = await freePort();
+    const add = defineTool({
+      name: 'add',
+      description: 'Adds two numbers',
+      parameters: z.object({ a: z.number(), b: z.number() }),
+      execute: ({ a, b }) => a + b,
+    });
+    const tools = [add];
+    const calls = Array.from({ length: 100 }, (_, i) => ({ id: `c${i}`, name: 'add', arguments: { a: i, b: 1 } }));
+    // What XState reports, straight from the actor system, to compare with what reaches the inspector.
+    const direct: string[] = [];
+    const describeDirect = (event: InspectionEvent): string =>
+      `${event.type} ${event.actorRef.sessionId}${event.type === '@xstate.event' ? ` ${event.event.type}` : ''}`;
+
+    // The README's recipe, with the port made free for the test.
     const server = createInspectorServer({ port, autoOpen: false });
-    const inspector = createWebSocketInspector({ url: `ws://127.0.0.1:${port}` });
+    const inspector = createWebSocketInspector({ url: `ws://127.0.0.1:${port}`, maxDeferredEvents: Infinity });
+    // The consumer (the inspector page, here a plain WebSocket client) is connected before the run starts.
+    const received: StatelyInspectionEvent[] = [];
+    const consumer = new WebSocket(`ws://127.0.0.1:${port}`);
+    await once(consumer, 'open');
+    consumer.on('message', (data) => received.push(JSON.parse(String(data)) as StatelyInspectionEvent));
+    // The inspector shows actors, events and snapshots (not XState's microstep and action records).
+    const shown = new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot']);
+    const inspect = (event: InspectionEvent): void => {
+      if (shown.has(event.type)) direct.push(describeDirect(event));
+      inspector.inspect.next?.(event);
+    };
+    const outputs = await runToolBatch(calls, { tools, inspect });
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the inspector sends each event a tick later
     try {
-      const add = defineTool({
-        name: 'add',
-        description: 'Adds two numbers',
-        parameters: z.object({ a: z.number(), b: z.number() }),
-        execute: ({ a, b }) => a + b,
-      });
-      const calls = [
-        { id: 'c0', name: 'add', arguments: { a: 1, b: 2 } },
-        { id: 'c1', name: 'add', arguments: { a: 3, b: 4 } },
-      ];
-      expect(await runToolBatch(calls, { tools: [add], inspect: inspector.inspect })).toEqual([
-        { id: 'c0', result: 3 },
-        { id: 'c1', result: 7 },
-      ]);
-      // The server replays what it relayed to every page that connects, as the inspector page does.
-      const received: StatelyInspectionEvent[] = [];
-      const receiver = createWebSocketReceiver({ server: `ws://127.0.0.1:${port}` });
-      receiver.subscribe((event) => received.push(event));
-      await until(() => received.filter((event) => event.type === '@xstate.event' && event.event.type === 'call.succeeded').length === 2);
-      const actors = received.filter((event) => event.type === '@xstate.actor');
-      expect(actors).toHaveLength(3); // the batch and its two invocation actors
+      expect(outputs).toHaveLength(100);
+      const describeReceived = (event: StatelyInspectionEvent): string =>
+        `${event.type} ${event.sessionId}${event.type === '@xstate.event' ? ` ${event.event.type}` : ''}`;
+      await until(() => received.length >= direct.length);
+      expect(received.map(describeReceived)).toEqual(direct);
+      const last = received.at(-1)!;
+      expect(last.type).toBe('@xstate.snapshot');
+      expect((last as { snapshot: { status: string; output?: unknown } }).snapshot.status).toBe('done');
+      console.log(`inspector check: ${received.length} of ${direct.length} events delivered in order, the last the batch's final snapshot`);
     } finally {
       inspector.stop();
+      consumer.close();
       server.stop();
     }
   });

@@ -191,7 +191,7 @@ describe('withParallelTools', () => {
 
   it('throws a TypeError for a step that is not a function', () => {
     expect(() => withParallelTools(42 as unknown as ChatStep, { tools: [add] })).toThrow(
-      new TypeError('Expected `step` to be a function, got number'),
+      new TypeError('Expected `step` to be a function, got `42` (number)'),
     );
   });
 });

@@ -62,7 +62,7 @@ describe('createToolRouter', () => {
     const signalContext = { index: 0, signal: new AbortController().signal };
     const run = (name: string, args: unknown) => {
       try {
-        router.execute({ id: '1', name, arguments: args }, { ...signalContext, call: { id: '1', name, arguments: args }, reportProgress: () => {} });
+        router.execute({ id: '1', name, arguments: args }, { ...signalContext, call: { id: '1', name, arguments: args }, reportProgress: () => {}, approved: false, attempt: 1 });
         return 'no error';
       } catch (error) {
         return ToolCallError.isInstance(error) ? error.kind : 'other';

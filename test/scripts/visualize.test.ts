@@ -63,7 +63,7 @@ describe('npm run visualize', () => {
     expect(batch).toContain('  starting --> running : always\n');
     for (const final of ['succeeded', 'failed', 'cancelled']) expect(batch).toContain(`  ${final} --> [*]\n`);
     expect(batch).toContain('| `starting` | `always` |  | `running` | `admitQueued` |');
-    expect(batch).toContain('| `isFailFast` | running → failed on call.failed |');
+    expect(batch).toContain('| `isFailFast` | running → failed on call.failed; running → failed on call.deny |');
   });
 
   it('draws the invocation actor chart with its timeout delay', () => {

@@ -1,0 +1,142 @@
+/**
+ * Our batch against the floor of "one XState actor per call", interleaved in
+ * one process, so that the machine's noise hits both alike.
+ *
+ * - floor: a one-state machine that `spawnChild`s a trivial ActorLogic per
+ *   call (it reports to its parent a microtask after it starts) and
+ *   `stopChild`s it on the report, N=16, nothing else;
+ * - toolBatchMachine: the batch actor with a no-op async tool, N=16;
+ * - runToolBatch: the promise API over the same.
+ *
+ * Reports µs per call at K=10,000 and µs per batch at K=10 (many batches),
+ * median of interleaved rounds, the ratio to the floor, and allocation per
+ * call (bytes allocated while the run ran, from V8's GC records).
+ *
+ * Run with `npx tsx bench/floor.ts [--rounds 9]`. `XPT_ROOT` points it at
+ * another checkout of the library (to measure a commit before a change).
+ */
+import { cpus } from 'node:os';
+import { GCProfiler } from 'node:v8';
+import { createActor, setup, stopChild, assign, toPromise, type ActorLogic, type AnyActorRef, type EventObject, type Snapshot } from 'xstate';
+import { z } from 'zod';
+
+const root = process.env.XPT_ROOT ?? new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const { toolBatchMachine } = (await import(`${root}/machines/tool-batch.machine.ts`)) as typeof import('../machines/tool-batch.machine.js');
+const toolsModule = (await import(`${root}/src/runtime/tools.ts`).catch(() => import(`${root}/src/tools.ts`))) as typeof import('../src/runtime/tools.js');
+const batchModule = (await import(`${root}/src/runtime/run-tool-batch.ts`).catch(() => import(`${root}/src/run-tool-batch.ts`))) as typeof import('../src/runtime/run-tool-batch.js');
+
+const noop = toolsModule.defineTool({ name: 'noop', description: 'does nothing', parameters: z.unknown(), execute: async () => null });
+const router = toolsModule.createToolRouter([noop]);
+const machine = toolBatchMachine.provide({ actors: { runTool: router.runTool } });
+
+type Done = { type: 'done'; lane: number };
+
+/** The trivial child: reports `done` to its parent a microtask after it starts, as a resolved tool would. */
+const trivial: ActorLogic<Snapshot<undefined> & { lane: number }, EventObject, { lane: number }> = {
+  transition: (snapshot) => snapshot,
+  getInitialSnapshot: (_scope, input) => ({ status: 'active', output: undefined, error: undefined, lane: input.lane }),
+  start: (snapshot, { self }) => {
+    const parent = (self as AnyActorRef & { _parent?: AnyActorRef })._parent;
+    queueMicrotask(() => parent?.send({ type: 'done', lane: snapshot.lane } satisfies Done));
+  },
+  getPersistedSnapshot: (snapshot) => snapshot,
+};
+
+/** The floor: spawn per call on a lane, stop on the report, refill the lane; nothing else. */
+const floorMachine = setup({
+  types: { input: {} as { calls: number; concurrency: number }, context: {} as { next: number; total: number; settled: number }, events: {} as Done },
+  actors: { trivial },
+}).createMachine({
+  context: ({ input }) => ({ next: 0, total: input.calls, settled: 0 }),
+  entry: assign(({ context, spawn }) => {
+    let next = context.next;
+    for (let lane = 0; lane < 16 && next < context.total; lane++, next++) spawn('trivial', { id: String(lane), input: { lane } });
+    return { next };
+  }),
+  initial: 'running',
+  states: {
+    running: {
+      always: { guard: ({ context }) => context.settled === context.total, target: 'done' },
+      on: {
+        done: {
+          actions: [
+            stopChild(({ event }) => String(event.lane)),
+            assign(({ context, event, spawn }) => {
+              if (context.next < context.total) spawn('trivial', { id: String(event.lane), input: { lane: event.lane } });
+              return { next: Math.min(context.next + 1, context.total), settled: context.settled + 1 };
+            }),
+          ],
+        },
+      },
+    },
+    done: { type: 'final' },
+  },
+});
+
+function callsOf(k: number) {
+  return Array.from({ length: k }, (_, i) => ({ id: `call-${i}`, name: 'noop', arguments: {} }));
+}
+
+type System = (k: number) => Promise<unknown>;
+const systems: Record<string, System> = {
+  floor: (k) => toPromise(createActor(floorMachine, { input: { calls: k, concurrency: 16 } }).start()),
+  toolBatchMachine: (k) => toPromise(createActor(machine, { input: { calls: callsOf(k), options: { concurrency: 16 } } }).start()),
+  runToolBatch: (k) => batchModule.runToolBatch(callsOf(k), { router, concurrency: 16 }),
+};
+
+/** Runs `batches` batches of `k` calls one after another; returns µs per batch and bytes allocated per call. */
+async function measure(system: System, k: number, batches: number): Promise<{ us: number; bytesPerCall: number }> {
+  const profiler = new GCProfiler();
+  const before = process.memoryUsage().heapUsed;
+  profiler.start();
+  const t0 = performance.now();
+  for (let b = 0; b < batches; b++) await system(k);
+  const elapsed = performance.now() - t0;
+  const after = process.memoryUsage().heapUsed;
+  const { statistics } = profiler.stop();
+  // Allocated = what the heap grew by between collections, plus what it grew by since the last one.
+  let allocated = 0;
+  let base = before;
+  for (const gc of statistics) {
+    allocated += gc.beforeGC.heapStatistics.usedHeapSize - base;
+    base = gc.afterGC.heapStatistics.usedHeapSize;
+  }
+  allocated += after - base;
+  return { us: (elapsed * 1000) / batches, bytesPerCall: allocated / (batches * k) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const roundsArg = process.argv.indexOf('--rounds');
+const rounds = roundsArg === -1 ? 9 : Number(process.argv[roundsArg + 1]);
+const shapes = [
+  { label: 'K=10 (per batch)', k: 10, batches: 2_000, unit: 'µs/batch' },
+  { label: 'K=10,000 (per call)', k: 10_000, batches: 1, unit: 'µs/call' },
+];
+for (const system of Object.values(systems)) await system(2_000); // warm-up
+const results: Record<string, Record<string, { us: number[]; bytes: number[] }>> = {};
+for (let round = 0; round < rounds; round++) {
+  for (const shape of shapes) {
+    for (const [name, system] of Object.entries(systems)) {
+      const { us, bytesPerCall } = await measure(system, shape.k, shape.batches);
+      const cell = ((results[shape.label] ??= {})[name] ??= { us: [], bytes: [] });
+      cell.us.push(shape.k === 10 ? us : us / shape.k);
+      cell.bytes.push(bytesPerCall);
+    }
+  }
+}
+console.log(`floor comparison, N=16, no-op async tool, ${rounds} interleaved rounds; node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), library at ${root}\n`);
+console.log('| shape | system | median | ratio to floor | KB allocated per call | runs |');
+console.log('|---|---|---|---|---|---|');
+for (const shape of shapes) {
+  const floor = median(results[shape.label]!.floor!.us);
+  for (const [name, cell] of Object.entries(results[shape.label]!)) {
+    const value = median(cell.us);
+    console.log(
+      `| ${shape.label} | ${name} | ${value.toFixed(1)} ${shape.unit} | ${(value / floor).toFixed(2)} | ${(median(cell.bytes) / 1024).toFixed(2)} | ${cell.us.map((v) => v.toFixed(1)).join(', ')} |`,
+    );
+  }
+}

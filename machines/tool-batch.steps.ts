@@ -1,0 +1,111 @@
+/**
+ * The batch machine's steps as pure functions on its context: admitting
+ * calls, freeing lanes, and the per-call bookkeeping of approvals and
+ * retries. Each works on a `Draft`, fresh copies of what a step changes, so
+ * the context itself is never edited (see tool-batch.machine.ts).
+ */
+import { nextQueue, type AdmissionQueue } from './admission-queues.js';
+import type { ToolCallInput } from './tool-call.machine.js';
+import type { ToolBatchContext } from './tool-batch.types.js';
+
+/** What a step may change, as fresh copies of the context's arrays. */
+export interface Draft {
+  lanes: (number | null)[];
+  queues: AdmissionQueue[];
+  running: number;
+  /** Approved or retry-due calls waiting for a lane, admitted before the queues (they came first). */
+  ready: number[];
+}
+
+/**
+ * Fresh copies of what a step changes.
+ *
+ * @param context - the batch's context.
+ * @returns the draft.
+ * @example
+ * ```ts
+ * const draft = draftOf(context);
+ * ```
+ */
+export function draftOf(context: ToolBatchContext): Draft {
+  return { lanes: context.lanes.slice(), queues: context.queues.slice(), running: context.running, ready: context.ready.slice() };
+}
+
+/** The admission queue of call `index`. */
+export function queueOf(context: ToolBatchContext, index: number): number {
+  return context.config.queueOfTool[context.config.calls[index]!.name] ?? 0;
+}
+
+/**
+ * The next call to admit, FIFO by index: a ready call whose tool has room, or
+ * the head of a queue under its limit. Takes it off its list in the draft.
+ *
+ * @returns its index, or `-1` when none can start (or no lane is free).
+ */
+export function takeNext(context: ToolBatchContext, draft: Draft): number {
+  if (draft.running >= context.config.concurrency) return -1;
+  let readyAt = -1;
+  for (let r = 0; r < draft.ready.length; r++) {
+    const index = draft.ready[r]!;
+    const queue = draft.queues[queueOf(context, index)]!;
+    if (queue.running < queue.limit && (readyAt === -1 || index < draft.ready[readyAt]!)) readyAt = r;
+  }
+  const q = nextQueue(draft.queues);
+  const head = q === -1 ? Infinity : draft.queues[q]!.indices[draft.queues[q]!.head]!;
+  if (readyAt !== -1 && draft.ready[readyAt]! < head) return draft.ready.splice(readyAt, 1)[0]!;
+  if (q === -1) return -1;
+  const queue = draft.queues[q]!;
+  draft.queues[q] = { ...queue, head: queue.head + 1 };
+  return head;
+}
+
+/**
+ * Puts call `index` on the lowest free lane and counts it as running.
+ *
+ * @returns the lane.
+ */
+export function occupy(context: ToolBatchContext, draft: Draft, index: number): number {
+  let lane = draft.lanes.indexOf(null);
+  if (lane === -1) lane = draft.lanes.push(null) - 1;
+  draft.lanes[lane] = index;
+  draft.running++;
+  const q = queueOf(context, index);
+  const queue = draft.queues[q]!;
+  draft.queues[q] = { ...queue, running: queue.running + 1 };
+  return lane;
+}
+
+/** Frees the lane and the queue place of the call at `index`, which ran on `lane`. */
+export function release(context: ToolBatchContext, draft: Draft, index: number, lane: number): void {
+  draft.lanes[lane] = null;
+  draft.running--;
+  const q = queueOf(context, index);
+  const queue = draft.queues[q]!;
+  draft.queues[q] = { ...queue, running: queue.running - 1 };
+}
+
+/**
+ * What the invocation actor of call `index` starts with.
+ *
+ * @example
+ * ```ts
+ * spawn('runTool', { id: String(lane), input: invocationInput(context, index) });
+ * ```
+ */
+export function invocationInput(context: ToolBatchContext, index: number): ToolCallInput {
+  const { config } = context;
+  const call = config.calls[index]!;
+  const input: ToolCallInput = { index, call, timeoutMs: config.timeoutMs };
+  if (config.runId !== null) input.idempotencyKey = `${config.runId}:${call.id}`;
+  if (context.approved.includes(index)) input.approved = true;
+  const attempt = context.attempts[index];
+  if (attempt !== undefined) input.attempt = attempt;
+  if (config.retry !== null) input.retry = config.retry;
+  return input;
+}
+
+/** The index of the call with id `id` among `indices`, or `-1`. */
+export function findById(context: ToolBatchContext, indices: readonly number[], id: unknown): number {
+  for (const index of indices) if (context.config.calls[index]!.id === id) return index;
+  return -1;
+}
