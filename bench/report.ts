@@ -279,7 +279,13 @@ ${memoryNote}
 
 ${failFastTable(results)}
 
-${errors}## How it is measured
+${errors}## Against the floor, and an upstream finding
+
+[RESULTS-floor.md](RESULTS-floor.md) compares our batch with the floor of "one XState actor per call" (a one-state machine that spawns and stops a trivial actor per call, N=16, nothing else), interleaved in one process (\`npx tsx bench/floor.ts\`), at K=10 and K=10,000, with the allocation per call.
+
+**Upstream finding (XState 5.33.3, Node.js 20).** The \`Actor\` constructor merges its options with an object spread, \`{ ...defaultOptions, ...options }\`. On Node.js 20 that spread costs far more than \`Object.assign({}, defaultOptions, options)\`: about 30 times as much as \`Object.assign\` in a micro-benchmark (\`node bench/spread.mjs\`; the numbers are in RESULTS-floor.md), and XState makes one actor per call. RESULTS-floor.md also gives what the floor and our batch cost with that one line changed to \`Object.assign\` in a copy of XState's \`dist\` (measured, not shipped).
+
+## How it is measured
 
 - Every system does the same job: K calls of one tool taking \`{ i }\`, results returned in input order, checked after each run (outside the timing). The tool frameworks (ours, LangGraph, the AI SDK, the Agents SDK) validate the arguments against a zod schema \`{ i: number }\`, as they would in use; the limiters call the function directly.
 - What the timing covers: ${systems.map((s) => `${s.label}: ${s.measures}`).join('; ')}.

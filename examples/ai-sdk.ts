@@ -16,6 +16,7 @@ import { runAiSdkToolCalls, toAiSdkTools, withParallelToolSet } from 'xstate-par
 
 const celsius = (city: string): number => city.length * 3;
 
+// #region readme
 // 1. The SDK's loop, with an AI SDK tool.
 const weatherTool = tool({
   description: 'Current temperature of a city',
@@ -78,6 +79,7 @@ export async function askWithOwnLoop(model: LanguageModel, prompt: string): Prom
   }
   return step.text;
 }
+// #endregion readme
 
 /**
  * A scripted model (the SDK's own test double): it asks for the weather in

@@ -32,6 +32,7 @@ const weather = defineTool({
  * const { response } = await askClaude(new Anthropic(), 'Which is colder, Oslo or Lima?');
  * ```
  */
+// #region readme
 export async function askClaude(client: Anthropic, question: string) {
   const messages: Anthropic.MessageParam[] = [{ role: 'user', content: question }];
   const tools = toAnthropicTools([weather]);
@@ -58,6 +59,7 @@ export function askWithRunAgent(client: Anthropic, question: string) {
   const model = createAnthropicModel({ client, model: 'claude-sonnet-4-6', maxTokens: 1024 });
   return runAgent({ model, tools: [weather], messages: [{ role: 'user', content: question }], concurrency: 2, timeoutMs: 5_000, policy: 'settleAll' });
 }
+// #endregion readme
 
 if (process.argv[1]?.endsWith('anthropic.ts')) {
   const { response } = await askClaude(new Anthropic(), 'Which is colder: Oslo, Lima or Atlantis?');

@@ -29,6 +29,7 @@ const weather = tool(
  * const { messages } = await weatherAgent(model).invoke({ messages: [new HumanMessage('Oslo or Lima?')] });
  * ```
  */
+// #region readme
 export function weatherAgent(model: { invoke(messages: BaseMessage[]): Promise<BaseMessage> }) {
   return new StateGraph(MessagesAnnotation)
     .addNode('agent', async ({ messages }) => ({ messages: [await model.invoke(messages)] }))
@@ -38,6 +39,7 @@ export function weatherAgent(model: { invoke(messages: BaseMessage[]): Promise<B
     .addEdge('tools', 'agent')
     .compile();
 }
+// #endregion readme
 
 /**
  * A scripted model standing in for a real one: it asks for three look-ups, then answers.

@@ -41,9 +41,11 @@ export async function main(): Promise<ToolOutput[]> {
     { id: 'call_2', name: 'weather', arguments: { city: 'Lima' } },
   ];
 
+// #region readme
   // The adapter: the server's tools, run as one batch.
   const tools = await loadMcpTools(client, { timeoutMs: 10_000 });
   const outputs = await runToolBatch(calls, { tools, concurrency: 2 });
+// #endregion readme
 
   await client.close();
   await server.close();

@@ -33,6 +33,7 @@ export const weather = defineTool({
  * const result = await run(createForecaster(), 'How warm is it in Oslo and Lima?');
  * ```
  */
+// #region readme
 export function createForecaster(model?: string | Model): Agent {
   return new Agent({
     name: 'Forecaster',
@@ -41,6 +42,7 @@ export function createForecaster(model?: string | Model): Agent {
     tools: toAgentTools([weather], { perToolConcurrency: { weather: 2 }, timeoutMs: 5_000, policy: 'settleAll' }),
   });
 }
+// #endregion readme
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await run(createForecaster(), 'How warm is it in Oslo, Atlantis and Lima?');

@@ -220,6 +220,7 @@ export const agentLoopMachine = setup({
       error: undefined,
       status: undefined,
       origin: clockNow(self.system),
+      runId: typeof input.runId === 'string' ? input.runId : null,
     };
   },
   initial: 'callingModel',
@@ -261,7 +262,12 @@ export const agentLoopMachine = setup({
         {
           id: 'toolBatch',
           src: 'toolBatch',
-          input: ({ context }) => ({ calls: context.calls, options: context.options, notifyParent: true }),
+          input: ({ context }) => ({
+            calls: context.calls,
+            options: context.options,
+            notifyParent: true,
+            ...(context.runId === null ? {} : { runId: context.runId }),
+          }),
           onDone: [
             {
               guard: { type: 'wasCancelled', params: batchOutput },

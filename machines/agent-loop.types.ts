@@ -16,6 +16,8 @@ export interface AgentLoopInput {
   options?: BatchOptions;
   /** Passed to the model actor as `tools`. Default: none (the model knows its tools). */
   tools?: FunctionToolSpec[];
+  /** A durable run's id, passed to every batch: tools get `idempotencyKey` `${runId}:${call.id}`. Default: none. */
+  runId?: string;
 }
 
 /** What the `model` actor gets for one step. */
@@ -83,6 +85,8 @@ export interface AgentLoopContext {
   status: AgentLoopOutput['status'] | undefined;
   /** The clock's time when the run started: the loop's own events count from here. */
   origin: number;
+  /** The durable run's id, or `null`. */
+  runId: string | null;
 }
 
 /** Events the agent loop accepts: `agent.cancel`, and the progress events its batch sends it (`notifyParent`). */

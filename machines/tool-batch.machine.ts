@@ -62,7 +62,7 @@ import type { ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import { toolFailure } from '../src/core/failure.js';
 import { buildQueues } from './admission-queues.js';
 import { retryTimer } from './retry-timer.js';
-import { draftOf, findById, invocationInput, occupy, release, takeNext, type Draft } from './tool-batch.steps.js';
+import { addReady, draftOf, findById, invocationInput, occupy, release, takeNext, type Draft } from './tool-batch.steps.js';
 import { appendSettlements, emptyLog, settlementsBySlot, type Settlement } from './settlement-log.js';
 import { createToolCallLogic, maxTimeoutMs, type ToolCallInput } from './tool-call.machine.js';
 import type { ToolBatchContext, ToolBatchEmitted, ToolBatchEvent, ToolBatchInput, ToolBatchOutput } from './tool-batch.types.js';
@@ -278,7 +278,7 @@ export const toolBatchMachine = setup({
     approveCall: enqueueActions(({ context, event, enqueue, self }) => {
       const index = awaitingOf(context, event);
       const draft = draftOf(context);
-      draft.ready.push(index);
+      addReady(draft, index);
       const withApproval = { ...context, approved: [...context.approved, index] };
       admit(withApproval, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self));
       enqueue.assign({ ...fromDraft(draft), awaiting: context.awaiting.filter((i) => i !== index), approved: withApproval.approved });
@@ -304,7 +304,7 @@ export const toolBatchMachine = setup({
       assertEvent(event, 'call.retryDue');
       enqueue.stopChild(`retry:${event.index}`);
       const draft = draftOf(context);
-      draft.ready.push(event.index);
+      addReady(draft, event.index);
       admit(context, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self));
       enqueue.assign({ ...fromDraft(draft), retrying: context.retrying.filter((i) => i !== event.index) });
     }),

@@ -13,8 +13,8 @@ export interface Draft {
   lanes: (number | null)[];
   queues: AdmissionQueue[];
   running: number;
-  /** Approved or retry-due calls waiting for a lane, admitted before the queues (they came first). */
-  ready: number[];
+  /** Approved or retry-due calls waiting for a lane, admitted before the queues (they came first). Copied on write. */
+  ready: readonly number[];
 }
 
 /**
@@ -28,7 +28,8 @@ export interface Draft {
  * ```
  */
 export function draftOf(context: ToolBatchContext): Draft {
-  return { lanes: context.lanes.slice(), queues: context.queues.slice(), running: context.running, ready: context.ready.slice() };
+  // `ready` is shared until a step changes it (it is empty for almost every step): see `addReady`.
+  return { lanes: context.lanes.slice(), queues: context.queues.slice(), running: context.running, ready: context.ready };
 }
 
 /** The admission queue of call `index`. */
@@ -52,11 +53,20 @@ export function takeNext(context: ToolBatchContext, draft: Draft): number {
   }
   const q = nextQueue(draft.queues);
   const head = q === -1 ? Infinity : draft.queues[q]!.indices[draft.queues[q]!.head]!;
-  if (readyAt !== -1 && draft.ready[readyAt]! < head) return draft.ready.splice(readyAt, 1)[0]!;
+  if (readyAt !== -1 && draft.ready[readyAt]! < head) {
+    const index = draft.ready[readyAt]!;
+    draft.ready = draft.ready.filter((_, r) => r !== readyAt);
+    return index;
+  }
   if (q === -1) return -1;
   const queue = draft.queues[q]!;
   draft.queues[q] = { ...queue, head: queue.head + 1 };
   return head;
+}
+
+/** Adds call `index` to the ready calls, in a new array. */
+export function addReady(draft: Draft, index: number): void {
+  draft.ready = [...draft.ready, index];
 }
 
 /**

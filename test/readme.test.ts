@@ -40,3 +40,34 @@ describe('README', () => {
     expect(shown).toEqual(messages);
   });
 });
+
+describe('README ecosystem snippets', () => {
+  it.each(['ai-sdk', 'mcp', 'anthropic', 'langchain', 'openai-agents'])('shows the readme region of examples/%s.ts, as it is', async (name) => {
+    const { exampleRegion } = await import('./helpers/example-region.js');
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`ts\n${exampleRegion(name)}\n\`\`\``);
+  });
+});
+
+describe('README feature snippets', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('runs the "Approvals, retries and durable runs" example and prints what its comments say', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await runSnippet(readmeSnippet('## Approvals, retries and durable runs'), 'readme-approvals');
+    expect(log.mock.calls).toEqual([
+      [[{ id: 'b2', name: 'buy', arguments: { symbol: 'ACME', shares: 500 } }], 3],
+      ['done', { role: 'tool', tool_call_id: 'b2', content: '{"error":{"kind":"denied","message":"the call was denied: not approved"}}' }],
+    ]);
+  });
+
+  it('runs the "Test your agent" example and prints what its comments say', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await runSnippet(readmeSnippet('## Test your agent'), 'readme-testing');
+    expect(log.mock.calls).toEqual([
+      [[{ id: 'a', result: 'A' }, { id: 'b', result: 'B' }, { id: 'c', result: 'C' }], 2],
+      [4, []],
+    ]);
+  });
+});

@@ -15,6 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runDemo, type DemoIo } from './demo/run-demo.js';
+import { isTerminalInput, readYesNo, type DemoApprovals } from './demo/approvals.js';
+import { workerCommand } from './worker-command.js';
 import { demoScript } from './demo/script.js';
 import { ToolBatchError } from '../core/errors.js';
 import type { ChatModel } from '../models/chat-model.js';
@@ -36,10 +38,14 @@ export interface CliIo extends DemoIo {
 /** The usage text, printed by `--help`. */
 export const usage = `Usage:
   xstate-parallel-tools [demo] [--concurrency N] [--policy joinAll|failFast|settleAll] [--timeout ms]
-                               [--model scripted|openai:<name>] [--inspect file.jsonl] [--out dir]
+                               [--model scripted|openai:<name>] [--inspect file.jsonl] [--out dir] [--workers N]
+                               [--approve all|none] [--run-id id]
   xstate-parallel-tools run <assistant-message.json|-> --tools <module> [--concurrency N] [--policy P] [--timeout ms]
+  xstate-parallel-tools worker --tools <module> [--redis url] [--queue name] [--concurrency N]   (worker --help for more)
 
 demo defaults: --concurrency 3 --policy settleAll --timeout 1000 --model scripted --out out
+               --approve: asks y/n per call on a terminal, all when stdin is not one
+               --run-id: none; with one, the run is checkpointed in <out>/runs/ and resumes when started again
 run defaults:  --concurrency Infinity --policy settleAll, no timeout
 `;
 
@@ -55,11 +61,14 @@ const flagOptions = {
   model: { type: 'string' },
   inspect: { type: 'string' },
   out: { type: 'string', short: 'o' },
+  workers: { type: 'string' },
+  approve: { type: 'string' },
+  'run-id': { type: 'string' },
   tools: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const demoOnly = ['model', 'inspect', 'out'] as const;
+const demoOnly = ['model', 'inspect', 'out', 'workers', 'approve', 'run-id'] as const;
 
 function parseFlags(argv: string[]) {
   try {
@@ -202,10 +211,22 @@ async function runCommand(positionals: string[], flags: Flags, io: CliIo): Promi
   }
 }
 
+/** `--approve all|none`; without it, asked on a terminal, else the demo's default (all). */
+function demoApprovals(flag: string | undefined, stdin: unknown): { approve?: DemoApprovals } {
+  if (flag === 'all' || flag === 'none') return { approve: flag };
+  if (flag !== undefined) throw new UsageError(`--approve must be all or none, got "${flag}"`);
+  return isTerminalInput(stdin) ? { approve: { ask: () => readYesNo(stdin) } } : {};
+}
+
 async function demoCommand(positionals: string[], flags: Flags, io: CliIo): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`demo takes no arguments, got "${positionals[0]}"`);
   if (flags.tools !== undefined) throw new UsageError('--tools is a run flag');
   const { concurrency, policy, timeoutMs } = batchFlags(flags, { concurrency: 3, policy: 'settleAll', timeoutMs: 1000 });
+  if (flags.workers !== undefined && !/^[1-9]\d?$/.test(flags.workers)) throw new UsageError(`--workers must be an integer from 1 to 99, got "${flags.workers}"`);
+  const runId = flags['run-id'];
+  if (runId !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(runId)) {
+    throw new UsageError(`--run-id must be letters, digits, ".", "_" or "-" (up to 100, starting with a letter or digit), got "${runId}"`);
+  }
   return runDemo(
     {
       model: await demoModel(flags.model ?? 'scripted', io.env),
@@ -214,6 +235,9 @@ async function demoCommand(positionals: string[], flags: Flags, io: CliIo): Prom
       timeoutMs: timeoutMs!,
       outDir: flags.out ?? 'out',
       ...(flags.inspect === undefined ? {} : { inspectFile: flags.inspect }),
+      ...(flags.workers === undefined ? {} : { workers: Number(flags.workers), env: io.env }),
+      ...demoApprovals(flags.approve, io.stdin),
+      ...(flags['run-id'] === undefined ? {} : { runId: flags['run-id'] }),
     },
     io,
   );
@@ -233,6 +257,7 @@ async function demoCommand(positionals: string[], flags: Flags, io: CliIo): Prom
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
+    if (argv[0] === 'worker') return await workerCommand(argv.slice(1), io);
     const { values: flags, positionals } = parseFlags(argv);
     if (flags.help) {
       io.stdout.write(usage);

@@ -203,7 +203,7 @@ export function checkRunToolBatchOptions(options: RunToolBatchOptions): { batchO
   assertKnownKeys(options, runToolBatchOptionKeys);
   assertToolSource(options);
   const { concurrency, policy, timeoutMs, perToolConcurrency } = options;
-  const batchOptions = resolveBatchOptions({ concurrency, policy, timeoutMs, perToolConcurrency });
+  const batchOptions = resolveBatchOptions({ concurrency, policy, timeoutMs, perToolConcurrency, ...(options.retry === undefined ? {} : { retry: options.retry }) });
   assertRunHooks(options);
   return { batchOptions, runTool: runToolOf(options) };
 }

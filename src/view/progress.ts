@@ -7,6 +7,12 @@
  * so logs stay readable. The view is driven by emitted events (the agent's
  * `batch.started`, then the batch's `call.started` / `call.settled` /
  * `batch.settled`) and by an injected `now()`, so tests control time.
+ *
+ * A call that asked for an approval shows `waiting for approval` (it holds no
+ * lane meanwhile); a call backing off shows `retry 2 in 400 ms`, or
+ * `retry 2/3 in 400 ms` when the view is told the tool's attempts: the
+ * `call.retrying` event carries the next attempt, not the total. A question
+ * put with `prompt()` stays under the batch's lines while it is redrawn.
  */
 import { callOutcome, type CallOutcome } from './call-outcome.js';
 
@@ -20,13 +26,16 @@ export interface ProgressStream {
 }
 
 /** A call's status as the view shows it. */
-export type ProgressStatus = 'queued' | 'running' | 'done' | 'failed' | 'timed out' | 'aborted';
+export type ProgressStatus = 'queued' | 'running' | 'waiting' | 'retrying' | 'done' | 'failed' | 'timed out' | 'aborted';
 
 /** The events the view reads; every other event type is ignored. `step` is set by the agent. */
 export type ProgressEvent =
   | { type: 'batch.started'; step?: number; calls: ReadonlyArray<{ id: string; name: string }>; options?: { concurrency?: number; policy?: string } }
   | { type: 'call.started'; step?: number; index: number; id: string; name: string }
-  | { type: 'call.settled'; step?: number; index: number; id: string; name: string; status: string; failure?: { kind: string; message: string } }
+  | { type: 'call.settled'; step?: number; index: number; id: string; name: string; status: string; failure?: { kind: string; message: string; attempts?: number } }
+  | { type: 'call.approvalRequested'; step?: number; index: number; id: string; name: string }
+  | { type: 'call.retrying'; step?: number; index: number; id: string; name: string; attempt: number; delayMs: number; failure: { kind: string; message: string } }
+  | { type: 'call.progress'; step?: number; index: number; id: string; name: string; message?: string }
   | { type: 'batch.settled'; step?: number; status: string };
 
 /** Options of `createProgressView`. */
@@ -37,6 +46,8 @@ export interface ProgressViewOptions {
   now?: () => number;
   /** Redraw in place. Default: `stream.isTTY === true`. */
   tty?: boolean;
+  /** The most attempts per tool name (its `retry.attempts`), to show `retry 2/3`. Default: `{}` (shows `retry 2`). */
+  attempts?: Readonly<Record<string, number>>;
 }
 
 /** A live progress view; feed it events with `handle`. */
@@ -45,6 +56,12 @@ export interface ProgressView {
   handle(event: { readonly type: string; readonly [key: string]: unknown }): void;
   /** Redraws the current batch on a TTY, to advance running calls' elapsed times; does nothing elsewhere. */
   render(): void;
+  /**
+   * Shows a question (such as an approval's) under the batch's lines, kept there
+   * by every redraw until `prompt()` without one clears it; without a TTY it is
+   * appended once.
+   */
+  prompt(question?: string): void;
 }
 
 interface CallLine {
@@ -54,6 +71,10 @@ interface CallLine {
   startedAt?: number;
   settledAt?: number;
   detail?: string;
+  /** The last progress message, such as `on worker-2` from a remote worker. */
+  note?: string;
+  /** The attempt running or due, once the call was retried. */
+  attempt?: number;
 }
 
 interface BatchView {
@@ -63,7 +84,7 @@ interface BatchView {
   finished: boolean;
 }
 
-const ansi = { up: (n: number) => `\x1b[${n}A`, clearLine: '\r\x1b[2K' };
+const ansi = { up: (n: number) => `\x1b[${n}A`, clearLine: '\r\x1b[2K', clearDown: '\x1b[J' };
 
 /** How the view words each outcome. */
 const statusLabel: Record<CallOutcome, ProgressStatus> = { succeeded: 'done', failed: 'failed', timedOut: 'timed out', aborted: 'aborted' };
@@ -93,6 +114,12 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
   const now = options.now ?? (() => performance.now());
   const tty = options.tty ?? stream.isTTY === true;
   let batch: BatchView | undefined;
+  /** The question `prompt()` shows under the batch, on a TTY. */
+  let question: string | undefined;
+  const attemptOf = (call: CallLine, attempt: number): string => {
+    const total = options.attempts?.[call.name];
+    return total === undefined ? `${attempt}` : `${attempt}/${total}`;
+  };
 
   const fit = (line: string): string => {
     const columns = stream.columns;
@@ -105,22 +132,28 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
     const end = call.settledAt ?? now();
     const elapsed = call.startedAt === undefined ? '' : `${Math.round(end - call.startedAt)} ms`;
     const text = `  ${call.status.padEnd(9)}  ${call.id.padEnd(widths.id)}  ${call.name.padEnd(widths.name)}  ${elapsed.padStart(8)}`;
-    return fit((call.detail ? `${text}  ${call.detail}` : text).trimEnd());
+    const detail = [call.note, call.detail].filter(Boolean).join('  ');
+    return fit((detail ? `${text}  ${detail}` : text).trimEnd());
   };
 
   const lines = (view: BatchView): string[] => {
+    // Without a batch.started (a bare batch, or one resumed from a checkpoint) calls may be missing: skip the holes.
+    const known = view.calls.filter(Boolean);
     const widths = {
-      id: Math.max(0, ...view.calls.map((call) => call.id.length)),
-      name: Math.max(0, ...view.calls.map((call) => call.name.length)),
+      id: Math.max(0, ...known.map((call) => call.id.length)),
+      name: Math.max(0, ...known.map((call) => call.name.length)),
     };
-    return [fit(view.header), ...view.calls.map((call) => format(call, widths))];
+    return [fit(view.header), ...Array.from(view.calls, (call) => (call ? format(call, widths) : ''))];
   };
 
   const redraw = (): void => {
     if (!batch) return;
-    const next = lines(batch);
+    const all = lines(batch);
+    const next = [all[0]!, ...all.slice(1).filter(Boolean), ...(question === undefined ? [] : [fit(question)])];
     const up = batch.drawn > 0 ? ansi.up(batch.drawn) : '';
-    stream.write(up + next.map((line) => `${ansi.clearLine}${line}\n`).join(''));
+    // Fewer lines than last time (a question answered): clear what is left below.
+    const rest = next.length < batch.drawn ? ansi.clearDown : '';
+    stream.write(up + next.map((line) => `${ansi.clearLine}${line}\n`).join('') + rest);
     batch.drawn = next.length;
   };
 
@@ -163,8 +196,11 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
           change(
             event.index,
             (call) => {
+              if (call.status === 'waiting') call.detail = 'approved';
+              else if (call.attempt !== undefined) call.detail = `attempt ${attemptOf(call, call.attempt)}`;
               call.status = 'running';
-              call.startedAt = now();
+              // A call that waited for an approval or backed off keeps its first start: its time counts the waits.
+              call.startedAt ??= now();
             },
             event,
             event.step,
@@ -174,21 +210,53 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
           change(
             event.index,
             (call) => {
+              if (call.status === 'waiting' || call.status === 'retrying') delete call.detail;
               call.status = statusLabel[callOutcome(event)];
               call.settledAt = now();
-              call.startedAt ??= call.settledAt;
-              if (event.failure && call.status !== 'aborted') call.detail = `${event.failure.kind}: ${event.failure.message}`;
+              const attempts = event.failure?.attempts === undefined ? '' : ` · ${event.failure.attempts} attempts`;
+              if (event.failure && call.status !== 'aborted') call.detail = `${event.failure.kind}: ${event.failure.message}${attempts}`;
             },
             event,
             event.step,
           );
           return;
+        case 'call.approvalRequested':
+          change(
+            event.index,
+            (call) => {
+              call.status = 'waiting';
+              call.detail = 'waiting for approval';
+              delete call.note;
+            },
+            event,
+            event.step,
+          );
+          return;
+        case 'call.retrying':
+          change(
+            event.index,
+            (call) => {
+              call.status = 'retrying';
+              call.attempt = event.attempt;
+              call.detail = `retry ${attemptOf(call, event.attempt)} in ${Math.round(event.delayMs)} ms · ${event.failure.kind}: ${event.failure.message}`;
+              delete call.note;
+            },
+            event,
+            event.step,
+          );
+          return;
+        case 'call.progress':
+          // Only a message changes the line; bare progress numbers are not shown.
+          if (event.message === undefined || !batch || batch.finished || batch.calls[event.index]?.status !== 'running') return;
+          change(event.index, (call) => (call.note = event.message), event, event.step);
+          return;
         case 'batch.settled': {
           if (!batch || batch.finished) return;
+          question = undefined;
           if (tty) redraw();
           batch.finished = true;
           const counts = new Map<ProgressStatus, number>();
-          for (const call of batch.calls) counts.set(call.status, (counts.get(call.status) ?? 0) + 1);
+          for (const call of batch.calls.filter(Boolean)) counts.set(call.status, (counts.get(call.status) ?? 0) + 1);
           const summary = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
           stream.write(`${fit(`  batch ${event.status}: ${summary}`)}\n`);
           return;
@@ -197,6 +265,12 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
     },
     render() {
       if (tty && batch && !batch.finished) redraw();
+    },
+    prompt(text) {
+      if (tty && batch && !batch.finished) {
+        question = text;
+        redraw();
+      } else if (text !== undefined) stream.write(`${fit(text)}\n`);
     },
   };
 }

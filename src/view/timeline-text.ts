@@ -1,8 +1,9 @@
 /**
- * Text on the timeline: how wide a label is, how to shorten it to fit, and
- * the box it covers, so that labels can be placed without overlaps.
+ * Text on the timeline: how wide a label is, how to shorten it to fit, the
+ * box it covers, and where a bar's labels go so that none overlaps another
+ * label or another bar.
  */
-import type { TimelineBox, TimelineLabel } from './timeline.js';
+import type { TimelineBox, TimelineLabel } from './timeline-layout.js';
 
 /**
  * Estimates the width of a text in px, on the wide side (DejaVu Sans metrics),
@@ -52,4 +53,61 @@ export function label(text: string, x: number, y: number, fontSize: number, bold
   const width = estimateTextWidth(text, fontSize, bold);
   // From cap height (about 0.8 em above the baseline) to the descenders (0.25 em below).
   return { text, x, y, fontSize, bold, placement, box: { x, y: y - fontSize * 0.8, width, height: fontSize * 1.05 } };
+}
+
+/** A bar to label: its box, its name, the second lines to try in order, and the shortest one. */
+export interface LabelTarget extends TimelineBox {
+  name: string;
+  details: readonly string[];
+  /** The second line when only a truncated name fits inside, such as `12 ms`. */
+  short: string;
+}
+
+/**
+ * Places a bar's labels: name and detail inside when they fit; else one line
+ * (`name · detail`) just right or left of the bar where nothing else is; else
+ * the name truncated inside; else none (the tooltip still has it).
+ *
+ * @param target - the bar and its texts.
+ * @param obstacles - every other bar.
+ * @param placed - the boxes of labels already placed outside their bars.
+ * @param limit - the x range a label outside its bar must stay in.
+ * @returns the labels, none to three.
+ * @example
+ * ```ts
+ * placeLabels({ x: 80, y: 90, width: 200, height: 36, name: 'search', details: ['120 ms'], short: '120 ms' }, [], [], { left: 76, right: 956 });
+ * ```
+ */
+export function placeLabels(target: LabelTarget, obstacles: readonly TimelineBox[], placed: readonly TimelineBox[], limit: { left: number; right: number }): TimelineLabel[] {
+  const pad = 6;
+  const gap = 4;
+  const room = target.width - 2 * pad;
+  const nameWidth = estimateTextWidth(target.name, 12, true);
+  for (const detail of target.details) {
+    if (Math.max(nameWidth, estimateTextWidth(detail, 11)) <= room) {
+      return [label(target.name, target.x + pad, target.y + 15, 12, true, 'inside'), label(detail, target.x + pad, target.y + 29, 11, false, 'inside')];
+    }
+  }
+  const baseline = target.y + target.height / 2 + 4;
+  for (const detail of target.details) {
+    const line = `${target.name} · ${detail}`;
+    const lineWidth = estimateTextWidth(line, 11);
+    for (const [placement, x] of [
+      ['right', target.x + target.width + gap],
+      ['left', target.x - gap - lineWidth],
+    ] as const) {
+      const candidate = label(line, x, baseline, 11, false, placement);
+      const clear =
+        x >= limit.left &&
+        x + lineWidth <= limit.right &&
+        !obstacles.some((other) => overlaps(candidate.box, other)) &&
+        !placed.some((box) => overlaps(candidate.box, box));
+      if (clear) return [candidate];
+    }
+  }
+  const name = truncate(target.name, room, 12, true);
+  if (name === '') return [];
+  const labels = [label(name, target.x + pad, target.y + 15, 12, true, 'inside')];
+  if (estimateTextWidth(target.short, 11) <= room) labels.push(label(target.short, target.x + pad, target.y + 29, 11, false, 'inside'));
+  return labels;
 }

@@ -95,6 +95,9 @@ describe('xstate-parallel-tools run', () => {
     [['run'], 'run needs an assistant message file, or - for stdin'],
     [['frobnicate'], 'unknown command "frobnicate" (commands: demo, run; see --help)'],
     [['--model', 'gpt-4o'], '--model must be scripted or openai:<name>, got "gpt-4o"'],
+    [['--approve', 'some'], '--approve must be all or none, got "some"'],
+    [['--run-id', '../x'], '--run-id must be letters, digits, ".", "_" or "-" (up to 100, starting with a letter or digit), got "../x"'],
+    [[...runArgs, '--approve', 'all'], '--approve is a demo flag; run takes --tools, --concurrency, --policy and --timeout'],
   ])('exits 2 with one line for bad input: %j', async (argv, message) => {
     expect(await cli(argv)).toEqual({ code: 2, stdout: '', stderr: `xstate-parallel-tools: ${message}\n` });
   });
@@ -147,17 +150,19 @@ describe('xstate-parallel-tools demo', () => {
         '── system',
         'You are the xstate-parallel-tools demo agent. Call every tool you need in one turn; they run in parallel.',
         '── user',
-        'Look at this repository: stat and hash package.json, count the words in README.md and hash it, compute (1 + 2) * 3 ^ 2 / 4 and 2 ^ 10 - 24, call slow for 300 ms and for 2000 ms, and call failing once. Then summarise what you found.',
-        '── assistant (9 tool calls)',
-        '  call_1  stat_file({"path":"package.json"})',
-        '  call_2  hash_file({"path":"package.json"})',
-        '  call_3  count_words({"path":"README.md"})',
-        '  call_4  hash_file({"path":"README.md"})',
-        '  call_5  calculate({"expression":"(1 + 2) * 3 ^ 2 / 4"})',
-        '  call_6  slow({"ms":300})',
-        '  call_7  failing({"reason":"to show a failed call"})',
-        '  call_8  slow({"ms":2000})',
-        '  call_9  calculate({"expression":"2 ^ 10 - 24"})',
+        'Look at this repository: stat and hash package.json, count the words in README.md and hash it, compute (1 + 2) * 3 ^ 2 / 4 and 2 ^ 10 - 24, call slow for 300 ms and for 2000 ms, call failing once, email the report to ops@example.com, and call flaky, which fails twice before it works. Then summarise what you found.',
+        '── assistant (11 tool calls)',
+        '  call_1   stat_file({"path":"package.json"})',
+        '  call_2   hash_file({"path":"package.json"})',
+        '  call_3   count_words({"path":"README.md"})',
+        '  call_4   hash_file({"path":"README.md"})',
+        '  call_5   calculate({"expression":"(1 + 2) * 3 ^ 2 / 4"})',
+        '  call_6   slow({"ms":300})',
+        '  call_7   failing({"reason":"to show a failed call"})',
+        '  call_8   slow({"ms":2000})',
+        '  call_9   calculate({"expression":"2 ^ 10 - 24"})',
+        '  call_10  send_email({"to":"ops@example.com","subject":"Repository report"})',
+        '  call_11  flaky({"failures":2})',
         '── tool call_1 stat_file',
         `{"path":"package.json","bytes":${bytes},"lines":${packageLines}}`,
         '── tool call_2 hash_file',
@@ -176,6 +181,10 @@ describe('xstate-parallel-tools demo', () => {
         '{"error":{"kind":"timeout","message":"the tool did not settle within 400 ms"}}',
         '── tool call_9 calculate',
         '{"expression":"2 ^ 10 - 24","value":1000}',
+        '── tool call_10 send_email',
+        '{"to":"ops@example.com","subject":"Repository report","status":"sent (pretend: the demo sends nothing)"}',
+        '── tool call_11 flaky',
+        '{"attempt":3}',
         '── assistant',
         'Here is what the tools found:',
         `- package.json has ${bytes} bytes in ${packageLines} lines`,
@@ -187,47 +196,67 @@ describe('xstate-parallel-tools demo', () => {
         '- failing failed (error): failing tool failed on purpose: to show a failed call',
         '- slow failed (timeout): the tool did not settle within 400 ms',
         '- 2 ^ 10 - 24 = 1000',
-        '7 of 9 calls succeeded; 2 failed, and I read their errors.',
+        '- the email to ops@example.com was approved and sent (pretend: the demo sends nothing)',
+        '- flaky answered on attempt 3',
+        '9 of 11 calls succeeded; 2 failed, and I read their errors.',
         '',
       ].join('\n'),
     );
 
     // Completion order depends on the file system; the queue and each call's last line do not.
     const lines = result.stderr.split('\n');
-    expect(lines.slice(0, 3)).toEqual(['model scripted', 'step 1 · 9 calls · concurrency 3 · settleAll', '  queued     call_1  stat_file']);
-    const last = new Map(lines.filter((line) => /^ {2}\S.* call_\d/.test(line)).map((line) => [/call_\d/.exec(line)![0], line]));
-    expect([...last.values()].sort()).toEqual([
-      '  done       call_1  stat_file        0 ms',
-      '  done       call_2  hash_file        0 ms',
-      '  done       call_3  count_words      0 ms',
-      '  done       call_4  hash_file        0 ms',
-      '  done       call_5  calculate        0 ms',
-      '  done       call_6  slow             0 ms',
-      '  done       call_9  calculate        0 ms',
-      '  failed     call_7  failing          0 ms  error: failing tool failed on purpose: to show a failed call',
-      '  timed out  call_8  slow             0 ms  timeout: the tool did not settle within 400 ms',
+    expect(lines.slice(0, 4)).toEqual([
+      'model scripted',
+      'approvals: all (stdin is not a terminal; --approve none to deny)',
+      'step 1 · 11 calls · concurrency 3 · settleAll',
+      '  queued     call_1   stat_file',
     ]);
-    expect(lines.slice(-4)).toEqual(['  batch succeeded: 7 done, 1 failed, 1 timed out', 'wrote out/timeline-1.svg', 'wrote inspect.jsonl', '']);
+    const last = new Map(lines.filter((line) => /^ {2}\S.* call_\d/.test(line)).map((line) => [/call_\d+/.exec(line)![0], line]));
+    expect([...last.values()].sort()).toEqual([
+      '  done       call_1   stat_file        0 ms',
+      '  done       call_10  send_email       0 ms  approved',
+      '  done       call_11  flaky            0 ms  attempt 3/3',
+      '  done       call_2   hash_file        0 ms',
+      '  done       call_3   count_words      0 ms',
+      '  done       call_4   hash_file        0 ms',
+      '  done       call_5   calculate        0 ms',
+      '  done       call_6   slow             0 ms',
+      '  done       call_9   calculate        0 ms',
+      '  failed     call_7   failing          0 ms  error: failing tool failed on purpose: to show a failed call',
+      '  timed out  call_8   slow             0 ms  timeout: the tool did not settle within 400 ms',
+    ]);
+    // The approval and the retries, as they happened.
+    expect(lines.filter((line) => /call_1[01] /.test(line) && /waiting|retrying/.test(line))).toEqual([
+      '  waiting    call_10  send_email       0 ms  waiting for approval',
+      '  retrying   call_11  flaky            0 ms  retry 2/3 in 100 ms · error: flaky fails its first 2 attempts; this was attempt 1',
+      '  retrying   call_11  flaky            0 ms  retry 3/3 in 200 ms · error: flaky fails its first 2 attempts; this was attempt 2',
+    ]);
+    expect(lines.slice(-4)).toEqual(['  batch succeeded: 9 done, 1 failed, 1 timed out', 'wrote out/timeline-1.svg', 'wrote inspect.jsonl', '']);
 
     const svg = readFileSync(join(cwd, 'out/timeline-1.svg'), 'utf8');
-    expect(svg).toContain('>Step 1: 9 tool calls · concurrency 3 · settleAll · timeout 400 ms</text>');
+    expect(svg).toContain('>Step 1: 11 tool calls · concurrency 3 · settleAll · timeout 400 ms</text>');
     expect(svg).toContain('call_8 · slow · lane ');
+    expect(svg).toMatch(/call_10 · send_email · lane \d · \d+–\d+ ms · succeeded · waited \d+ ms for approval/);
+    expect(svg).toMatch(/call_11 · flaky · lanes? [\d, ]+ · \d+–\d+ ms · succeeded · 3 attempts/);
+    expect(svg).toContain('>waiting for approval</text>');
+    expect(svg).toContain('>backing off</text>');
     expect(existsSync(join(cwd, 'out/timeline-2.svg'))).toBe(false);
 
     const events = readFileSync(join(cwd, 'inspect.jsonl'), 'utf8')
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line) as { type: string; src?: string; actorRef: { sessionId: string }; event?: Record<string, unknown> });
+    // One invocation actor per run: call_10 runs to ask, then once approved; call_11 runs three attempts.
     const spawned = events.filter((event) => event.type === '@xstate.actor' && event.src === 'runTool');
-    expect(new Set(spawned.map((event) => event.actorRef.sessionId)).size).toBe(9);
+    expect(new Set(spawned.map((event) => event.actorRef.sessionId)).size).toBe(14);
     const received = events.filter((event) => event.type === '@xstate.event').map((event) => event.event!);
+    const byIndex = (list: Array<Record<string, unknown>>) => list.map((event) => event.index as number).sort((a, b) => a - b);
     const reports = received.filter((event) => event.type === 'call.succeeded' || event.type === 'call.failed');
-    expect(reports.map((event) => event.index).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(reports.filter((event) => event.type === 'call.failed').map((event) => event.index).sort()).toEqual([6, 7]);
+    expect(byIndex(reports)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 10]);
+    expect(byIndex(reports.filter((event) => event.type === 'call.failed'))).toEqual([6, 7, 10, 10]);
     // The batch sends its progress to the agent (notifyParent), so the inspector sees every call.started and call.settled.
-    for (const type of ['call.started', 'call.settled']) {
-      expect(received.filter((event) => event.type === type).map((event) => event.index).sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    }
+    expect(byIndex(received.filter((event) => event.type === 'call.started'))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10, 10, 10]);
+    expect(byIndex(received.filter((event) => event.type === 'call.settled'))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
   it('talks to an OpenAI-compatible server with --model openai:<name>', async () => {

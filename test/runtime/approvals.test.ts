@@ -192,3 +192,21 @@ describe('durable agent runs', () => {
     }
   });
 });
+
+describe('the batch default retry', () => {
+  it('retries every tool without a retry of its own when runToolBatch gets `retry`', async () => {
+    let runs = 0;
+    const once = defineTool({
+      name: 'once',
+      description: 'fails the first time',
+      parameters: z.object({}),
+      execute: (_args, { attempt }) => {
+        runs++;
+        if (attempt === 1) throw new Error('first');
+        return attempt;
+      },
+    });
+    expect(await runToolBatch([{ id: 'x', name: 'once', arguments: {} }], { tools: [once], retry: { attempts: 2, initialDelayMs: 1 } })).toEqual([{ id: 'x', result: 2 }]);
+    expect(runs).toBe(2);
+  });
+});

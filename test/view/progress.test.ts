@@ -128,3 +128,89 @@ describe('createProgressView', () => {
     expect(stream.chunks.join('')).toBe('batch\n  running    a  slow      0 ms\n  aborted    a  slow      0 ms\n  batch failed: 1 aborted\n');
   });
 });
+
+describe('createProgressView with approvals and retries', () => {
+  const failure = (message: string, attempts?: number) => ({ kind: 'error', message, ...(attempts === undefined ? {} : { attempts }) });
+  /** `send_email` asks and is approved at 250 ms; `flaky` fails three attempts, 400 ms then 800 ms apart. */
+  const events: Array<[number, ProgressEvent]> = [
+    [0, { type: 'batch.started', step: 1, calls: [{ id: 'call_1', name: 'send_email' }, { id: 'call_2', name: 'flaky' }], options: { concurrency: 2 } }],
+    [0, { type: 'call.started', step: 1, index: 0, id: 'call_1', name: 'send_email' }],
+    [1, { type: 'call.approvalRequested', step: 1, index: 0, id: 'call_1', name: 'send_email' }],
+    [1, { type: 'call.started', step: 1, index: 1, id: 'call_2', name: 'flaky' }],
+    [51, { type: 'call.retrying', step: 1, index: 1, id: 'call_2', name: 'flaky', attempt: 2, delayMs: 400, failure: failure('down') }],
+    [250, { type: 'call.started', step: 1, index: 0, id: 'call_1', name: 'send_email' }],
+    [260, { type: 'call.settled', step: 1, index: 0, id: 'call_1', name: 'send_email', status: 'succeeded' }],
+    [451, { type: 'call.started', step: 1, index: 1, id: 'call_2', name: 'flaky' }],
+    [501, { type: 'call.retrying', step: 1, index: 1, id: 'call_2', name: 'flaky', attempt: 3, delayMs: 800, failure: failure('still down') }],
+    [1301, { type: 'call.started', step: 1, index: 1, id: 'call_2', name: 'flaky' }],
+    [1351, { type: 'call.settled', step: 1, index: 1, id: 'call_2', name: 'flaky', status: 'failed', failure: failure('down for good', 3) }],
+    [1351, { type: 'batch.settled', step: 1, status: 'succeeded' }],
+  ];
+
+  it('shows waiting for approval, then approved, and retry 2/3 in 400 ms when told the attempts', () => {
+    const stream = fakeStream(false);
+    const clock = manualClock();
+    const view = createProgressView({ stream, now: clock.now, attempts: { flaky: 3 } });
+    for (const [at, event] of events) {
+      clock.set(at);
+      view.handle(event);
+    }
+    expect(stream.chunks.join('')).toBe(
+      [
+        'step 1 · 2 calls · concurrency 2',
+        '  queued     call_1  send_email',
+        '  queued     call_2  flaky',
+        '  running    call_1  send_email      0 ms',
+        '  waiting    call_1  send_email      1 ms  waiting for approval',
+        '  running    call_2  flaky           0 ms',
+        '  retrying   call_2  flaky          50 ms  retry 2/3 in 400 ms · error: down',
+        // A call's time runs from its first start, across its waits.
+        '  running    call_1  send_email    250 ms  approved',
+        '  done       call_1  send_email    260 ms  approved',
+        '  running    call_2  flaky         450 ms  attempt 2/3',
+        '  retrying   call_2  flaky         500 ms  retry 3/3 in 800 ms · error: still down',
+        '  running    call_2  flaky        1300 ms  attempt 3/3',
+        '  failed     call_2  flaky        1350 ms  error: down for good · 3 attempts',
+        '  batch succeeded: 1 done, 1 failed',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('shows retry 2 in 400 ms when it does not know the tool’s attempts', () => {
+    const stream = fakeStream(false);
+    const view = createProgressView({ stream, now: () => 0 });
+    for (const [, event] of events.slice(0, 5)) view.handle(event);
+    expect(stream.chunks.at(-1)).toBe('  retrying   call_2  flaky           0 ms  retry 2 in 400 ms · error: down\n');
+  });
+
+  it('keeps a question under the batch on a TTY while it redraws, and clears it when answered', () => {
+    const stream = fakeStream(true);
+    const view = createProgressView({ stream, now: () => 0 });
+    for (const [, event] of events.slice(0, 3)) view.handle(event);
+    stream.chunks.length = 0;
+    view.prompt('approve call_1 send_email({})? [y/n]');
+    view.handle(events[3]![1]); // call_2 starts while the question waits
+    view.prompt();
+    const clear = '\r\x1b[2K';
+    const block = (lines: string[]): string => lines.map((line) => `${clear}${line}\n`).join('');
+    const lines = ['step 1 · 2 calls · concurrency 2', '  waiting    call_1  send_email      0 ms  waiting for approval'];
+    const question = 'approve call_1 send_email({})? [y/n]';
+    expect(stream.chunks).toEqual([
+      `\x1b[3A${block([...lines, '  queued     call_2  flaky', question])}`,
+      `\x1b[4A${block([...lines, '  running    call_2  flaky           0 ms', question])}`,
+      // One line fewer: what is left below is cleared.
+      `\x1b[4A${block([...lines, '  running    call_2  flaky           0 ms'])}\x1b[J`,
+    ]);
+  });
+
+  it('appends a question once without a TTY', () => {
+    const stream = fakeStream(false);
+    const view = createProgressView({ stream, now: () => 0 });
+    view.handle(events[0]![1]);
+    stream.chunks.length = 0;
+    view.prompt('approve call_1 send_email({})? [y/n]');
+    view.prompt();
+    expect(stream.chunks).toEqual(['approve call_1 send_email({})? [y/n]\n']);
+  });
+});

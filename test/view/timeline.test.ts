@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ToolBatchEmitted } from '../../machines/tool-batch.machine.js';
 import { exampleTimelineEvents } from '../../scripts/example-timeline.js';
 import { estimateTextWidth, layoutTimeline, renderTimeline, type TimelineBox } from '../../src/view/timeline.js';
+import { wellFormedXmlProblems } from '../helpers/xml.js';
 
 const small: ToolBatchEmitted[] = [
   { type: 'call.started', index: 0, id: 'call_1', name: 'weather', lane: 0, at: 0 },
@@ -32,28 +33,6 @@ const small: ToolBatchEmitted[] = [
 
 function overlaps(a: TimelineBox, b: TimelineBox): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
-
-/** Checks that tags nest and close, attributes are quoted, and `&` starts only an entity. */
-function wellFormedXmlProblems(xml: string): string[] {
-  const problems: string[] = [];
-  const stack: string[] = [];
-  const body = xml.trim();
-  if (!body.startsWith('<svg ')) problems.push('does not start with <svg');
-  for (const match of body.matchAll(/<(\/?)([a-zA-Z][\w:-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|<|&(?!(?:#\d+|lt|gt|amp|quot|apos);)/g)) {
-    if (match[2] === undefined) {
-      problems.push(`stray ${match[0]} at ${match.index}`);
-      continue;
-    }
-    const [, closing, name, , selfClosing] = match;
-    if (closing) {
-      const open = stack.pop();
-      if (open !== name) problems.push(`</${name}> closes <${open}>`);
-    } else if (!selfClosing) stack.push(name);
-    if (stack.length === 0 && match.index + match[0].length !== body.length) problems.push(`content after the root at ${match.index}`);
-  }
-  if (stack.length > 0) problems.push(`unclosed ${stack.join(', ')}`);
-  return problems;
 }
 
 describe('layoutTimeline', () => {

@@ -1,6 +1,6 @@
 /**
  * The demo conversation and the embedded scripted model's rule: turn 1 asks
- * for nine tool calls in one assistant message; turn 2 reads the tool
+ * for eleven tool calls in one assistant message; turn 2 reads the tool
  * messages and answers with a summary. Deterministic: the same conversation
  * always gets the same turn.
  */
@@ -16,8 +16,8 @@ export const demoMessages: ChatMessage[] = [
     role: 'user',
     content:
       'Look at this repository: stat and hash package.json, count the words in README.md and hash it, ' +
-      'compute (1 + 2) * 3 ^ 2 / 4 and 2 ^ 10 - 24, call slow for 300 ms and for 2000 ms, and call failing once. ' +
-      'Then summarise what you found.',
+      'compute (1 + 2) * 3 ^ 2 / 4 and 2 ^ 10 - 24, call slow for 300 ms and for 2000 ms, call failing once, ' +
+      'email the report to ops@example.com, and call flaky, which fails twice before it works. Then summarise what you found.',
   },
 ];
 
@@ -32,6 +32,8 @@ const plannedCalls: Array<[name: string, args: Record<string, unknown>]> = [
   ['failing', { reason: 'to show a failed call' }],
   ['slow', { ms: 2000 }],
   ['calculate', { expression: '2 ^ 10 - 24' }],
+  ['send_email', { to: 'ops@example.com', subject: 'Repository report' }],
+  ['flaky', { failures: 2 }],
 ];
 
 function describeResult(name: string, result: Record<string, unknown>): string {
@@ -46,6 +48,10 @@ function describeResult(name: string, result: Record<string, unknown>): string {
       return `${result.expression} = ${result.value}`;
     case 'slow':
       return `slow waited ${result.waitedMs} ms`;
+    case 'send_email':
+      return `the email to ${result.to} was approved and ${result.status}`;
+    case 'flaky':
+      return `flaky answered on attempt ${result.attempt}`;
     default:
       return `${name} answered ${JSON.stringify(result)}`;
   }
@@ -86,7 +92,7 @@ function summarise(messages: ChatMessage[]): AssistantMessage {
 }
 
 /**
- * The scripted model's rule for the demo: at step 1, nine tool calls in one
+ * The scripted model's rule for the demo: at step 1, eleven tool calls in one
  * assistant turn; afterwards, a summary of the tool messages with no tool calls.
  *
  * @param messages - the conversation so far.

@@ -5,5 +5,5 @@
  */
 import { createDemoTools } from './tools.js';
 
-/** `stat_file`, `hash_file`, `count_words`, `calculate`, `slow` and `failing`, confined to this repository. */
+/** `stat_file`, `hash_file`, `count_words`, `calculate`, `slow`, `failing`, `send_email` and `flaky`; file tools confined to this repository. */
 export default createDemoTools();

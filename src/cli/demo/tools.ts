@@ -1,6 +1,8 @@
 /**
  * The demo's tools: real local work on the files of this repository, plus a
- * slow tool and a failing one, so that one batch shows every outcome.
+ * slow tool, a failing one, one that needs an approval (`send_email`, which
+ * only pretends) and a flaky one that succeeds on its third attempt, so that
+ * one batch shows every outcome, an approval and retries.
  *
  * File tools are confined to the repository root: a path that leads outside
  * it (`../x`, an absolute path elsewhere, a symlink out) fails the call.
@@ -68,7 +70,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 const pathParameters = z.object({ path: z.string().min(1).describe('A path relative to the repository root, such as README.md') });
 
 /**
- * Creates the demo's tools: `stat_file`, `hash_file`, `count_words`, `calculate`, `slow` and `failing`.
+ * Creates the demo's tools: `stat_file`, `hash_file`, `count_words`, `calculate`, `slow`, `failing`,
+ * `send_email` (needs an approval; sends nothing) and `flaky` (50 ms per attempt, fails its first
+ * `failures` attempts; retried up to 3 attempts, 100 ms then 200 ms apart).
  *
  * @param options - `root`: the directory the file tools may read. Default: this repository's root.
  * @returns the tools, for `runAgent` or `runToolBatch`.
@@ -137,6 +141,25 @@ export function createDemoTools(options: DemoToolsOptions = {}): AnyTool[] {
       parameters: z.object({ reason: z.string().default('it always does') }),
       execute: async ({ reason }) => {
         throw new Error(`failing tool failed on purpose: ${reason}`);
+      },
+    }),
+    defineTool({
+      name: 'send_email',
+      description: 'Sends an email (the demo only pretends to); each call needs your approval first',
+      parameters: z.object({ to: z.string().min(1).max(200), subject: z.string().max(200) }),
+      needsApproval: true,
+      execute: ({ to, subject }) => ({ to, subject, status: 'sent (pretend: the demo sends nothing)' }),
+    }),
+    defineTool({
+      name: 'flaky',
+      description: 'Takes 50 ms, like a request; fails its first `failures` attempts, then answers: shows retries with backoff',
+      parameters: z.object({ failures: z.number().int().min(0).max(10).describe('How many attempts fail before one succeeds') }),
+      retry: { attempts: 3, initialDelayMs: 100 },
+      // The attempt number comes from the batch, so the outcome is the same on every run.
+      execute: async ({ failures }, { attempt, signal }) => {
+        await sleep(50, signal);
+        if (attempt <= failures) throw new Error(`flaky fails its first ${failures} attempts; this was attempt ${attempt}`);
+        return { attempt };
       },
     }),
   ];
