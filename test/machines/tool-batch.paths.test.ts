@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnyTransitionDefinition } from 'xstate';
 import { getSimplePaths } from 'xstate/graph';
 import { toolBatchMachine, type ToolBatchEvent } from '../../machines/tool-batch.machine.js';
+import { slotStatesOf, toolSlotChart } from '../../machines/tool-slot.machine.js';
 import { joinPolicies, type BatchOptions, type JoinPolicy } from '../../src/core/schemas.js';
 import { checkBatchPath, getBatchPaths, type BatchPath, type BatchPathsOptions } from '../../src/testing/batch-paths.js';
 import { guardText } from '../../scripts/machine-diagram.js';
@@ -46,9 +47,29 @@ interface Exploration {
   endings: Set<string>;
 }
 
+/** Every change of a slot's state along the path must be an edge of the slot chart. */
+function slotViolations(path: BatchPath): string[] {
+  const edges = new Set<string>();
+  for (const node of Object.values(toolSlotChart.root.states)) {
+    for (const transitions of node.transitions.values()) for (const t of transitions) for (const target of t.target ?? []) edges.add(`${node.key}→${target.key}`);
+  }
+  const found: string[] = [];
+  for (let i = 1; i < path.steps.length; i++) {
+    const before = slotStatesOf(path.steps[i - 1]!.snapshot.context);
+    const after = slotStatesOf(path.steps[i]!.snapshot.context);
+    before.forEach((state, index) => {
+      // One step may take two edges: an approved or retry-due call is admitted at once (→ queued → running).
+      const step = `${state}→${after[index]}`;
+      const twoEdges = ['queued', 'running'].some((via) => edges.has(`${state}→${via}`) && edges.has(`${via}→${after[index]}`));
+      if (state !== after[index] && !edges.has(step) && !twoEdges) found.push(`step ${i}: slot ${index} went ${step}, not an edge of toolSlotChart`);
+    });
+  }
+  return found;
+}
+
 function explore(options: BatchPathsOptions, taken: Set<AnyTransitionDefinition>): Exploration {
   const paths = getBatchPaths(options);
-  const violations = paths.flatMap((path) => checkBatchPath(path, options));
+  const violations = paths.flatMap((path) => [...checkBatchPath(path, options), ...slotViolations(path)]);
   paths.forEach((path) => branchesOf(path, taken));
   return { paths: paths.length, violations, endings: new Set(paths.map((p) => p.output.status)) };
 }

@@ -1,0 +1,102 @@
+/**
+ * # The life of one call's slot in a batch
+ *
+ * ## What this module provides
+ * `toolSlotChart`: the states one call goes through inside `toolBatchMachine`
+ * (`queued`, `awaitingApproval`, `running`, `retrying`, and the settled
+ * `succeeded`, `failed`, `aborted`), as a statechart for the diagrams. It is
+ * not run: the batch keeps every slot's state in its context (lanes, the
+ * awaiting, retrying and ready lists, the settlement log), which is what lets
+ * one machine hold thousands of calls at a cost linear in their number.
+ *
+ * ## Exports
+ * - `toolSlotChart`
+ *
+ * ## Implementation strategy
+ * Each event here is a branch of the batch chart: `admit` is `admitQueued` or
+ * a settlement's admission, `approvalRequested` is `holdForApproval`,
+ * `approve` is `approveCall`, `retryDue` is `retryNow`. Calls that wait
+ * (`awaitingApproval`, `retrying`) hold no lane.
+ *
+ * ## Composition
+ * Rendered by `npm run visualize` to visualizations/tool-slot.md.
+ *
+ * ## Testing strategy
+ * The batch's path tests (test/machines/tool-batch.paths.test.ts) check that
+ * every change of a slot's state along every generated path is an edge of
+ * this chart (`slotStateOf` reads a slot's state from a batch context).
+ */
+import { setup } from 'xstate';
+import { settlementsBySlot } from './settlement-log.js';
+import type { ToolBatchContext } from './tool-batch.types.js';
+
+/** The states of one call's slot. */
+export type SlotState = 'queued' | 'awaitingApproval' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'aborted';
+
+/**
+ * The state of every slot of a batch, read from its context.
+ *
+ * @param context - the batch's context.
+ * @returns one state per call, in call order.
+ * @example
+ * ```ts
+ * slotStatesOf(actor.getSnapshot().context); // ['running', 'awaitingApproval', 'queued']
+ * ```
+ */
+export function slotStatesOf(context: ToolBatchContext): SlotState[] {
+  const settled = settlementsBySlot(context.settlements, context.config.calls.length);
+  return context.config.calls.map((_, index) => {
+    const settlement = settled[index];
+    if (settlement !== undefined) return settlement.status;
+    if (context.lanes.includes(index)) return 'running';
+    if (context.awaiting.includes(index)) return 'awaitingApproval';
+    if (context.retrying.includes(index)) return 'retrying';
+    return 'queued';
+  });
+}
+
+/** The slot chart, for diagrams and for checking the batch's slot changes. It is not run. */
+export const toolSlotChart = setup({
+  types: {
+    events: {} as
+      | { type: 'admit' }
+      | { type: 'approvalRequested' }
+      | { type: 'approve' }
+      | { type: 'deny' }
+      | { type: 'succeeded' }
+      | { type: 'failed' }
+      | { type: 'retryDue' }
+      | { type: 'abort' },
+  },
+  guards: { willRetry: () => false },
+}).createMachine({
+  id: 'toolSlot',
+  description: "One call's slot in a batch: what the batch's context says about it.",
+  initial: 'queued',
+  states: {
+    queued: {
+      description: 'Waits its turn: admitted FIFO by index when a lane (and the limit of its tool) allows. Approved and retry-due calls wait here too, ahead of the queue.',
+      on: { admit: 'running' },
+    },
+    running: {
+      description: 'Holds a lane; its invocation actor runs the tool.',
+      on: {
+        approvalRequested: 'awaitingApproval',
+        succeeded: 'succeeded',
+        failed: [{ guard: 'willRetry', target: 'retrying' }, { target: 'failed' }],
+        abort: 'aborted',
+      },
+    },
+    awaitingApproval: {
+      description: 'Its tool needs an approval: it holds no lane until call.approve or call.deny.',
+      on: { approve: 'queued', deny: 'failed', abort: 'aborted' },
+    },
+    retrying: {
+      description: 'Backs off before its next attempt, on the system clock, holding no lane.',
+      on: { retryDue: 'queued', abort: 'aborted' },
+    },
+    succeeded: { type: 'final', description: 'Its output is in the settlement log.' },
+    failed: { type: 'final', description: 'Its final failure (after retries; or denied) is in the settlement log.' },
+    aborted: { type: 'final', description: 'The batch ended (failFast or cancel) before it settled.' },
+  },
+});
