@@ -34,6 +34,7 @@ export async function main(redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.
     { id: 'call_2', name: 'weather', arguments: { city: 'Lima' } },
   ];
 
+  // #region readme
   // Where the tools run (any number of processes, each with its own concurrency):
   const worker = createBullMQWorker({ connection: redisUrl, tools: [weather], concurrency: 8 });
   await worker.ready;
@@ -46,6 +47,7 @@ export async function main(redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.
     await runner.close();
     await worker.close();
   }
+  // #endregion readme
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(await main());

@@ -42,7 +42,7 @@ describe('README', () => {
 });
 
 describe('README ecosystem snippets', () => {
-  it.each(['ai-sdk', 'mcp', 'anthropic', 'langchain', 'openai-agents'])('shows the readme region of examples/%s.ts, as it is', async (name) => {
+  it.each(['ai-sdk', 'mcp', 'anthropic', 'langchain', 'openai-agents', 'bullmq'])('shows the readme region of examples/%s.ts, as it is', async (name) => {
     const { exampleRegion } = await import('./helpers/example-region.js');
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');

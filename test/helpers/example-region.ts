@@ -13,8 +13,12 @@ export function exampleRegion(name: string): string {
   const start = text.indexOf('// #region readme\n');
   const end = text.indexOf('// #endregion readme');
   if (start === -1 || end === -1) throw new Error(`examples/${name}.ts has no readme region`);
-  return text
+  const lines = text
     .slice(start + '// #region readme\n'.length, end)
     .replace(/^[ \t]*\/\*\*[\s\S]*?\*\/\n/gm, '')
-    .trimEnd();
+    .trimEnd()
+    .split('\n');
+  // A region inside a function is shown without the function's indentation.
+  const indent = Math.min(...lines.filter((line) => line.trim() !== '').map((line) => line.length - line.trimStart().length));
+  return lines.map((line) => line.slice(indent)).join('\n');
 }
