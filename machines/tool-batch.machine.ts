@@ -247,7 +247,7 @@ export const toolBatchMachine = setup({
     }),
     announceSettlement: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, ['call.succeeded', 'call.failed', 'call.deny']);
-      const listened = isListened(self);
+      const listened = isListened(self, ['call.settled', 'call.started']);
       if (!listened && !context.config.notifyParent) return;
       const last = lastSettlement(context);
       const at = clockNow(self.system) - context.config.origin;
@@ -270,7 +270,7 @@ export const toolBatchMachine = setup({
       enqueue.stopChild(String(lane));
       release(context, draft, event.index, lane);
       const call = context.config.calls[event.index]!;
-      const listened = isListened(self);
+      const listened = isListened(self, ['call.approvalRequested', 'call.started']);
       announce(context, enqueue as unknown as Enqueue, { type: 'call.approvalRequested', index: event.index, id: call.id, name: call.name, arguments: event.arguments, at }, listened);
       admit(context, draft, enqueue as unknown as Enqueue, at, listened);
       enqueue.assign({ ...fromDraft(draft), awaiting: [...context.awaiting, event.index] });
@@ -280,7 +280,7 @@ export const toolBatchMachine = setup({
       const draft = draftOf(context);
       addReady(draft, index);
       const withApproval = { ...context, approved: [...context.approved, index] };
-      admit(withApproval, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self));
+      admit(withApproval, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self, ['call.started']));
       enqueue.assign({ ...fromDraft(draft), awaiting: context.awaiting.filter((i) => i !== index), approved: withApproval.approved });
     }),
     scheduleRetry: enqueueActions(({ context, event, enqueue, self }) => {
@@ -295,7 +295,7 @@ export const toolBatchMachine = setup({
       // The wait is an actor of its own, so it runs on the system's clock and survives a restore.
       enqueue.spawnChild('retryTimer', { id: `retry:${event.index}`, input: { index: event.index, delayMs } });
       const call = context.config.calls[event.index]!;
-      const listened = isListened(self);
+      const listened = isListened(self, ['call.retrying', 'call.started']);
       announce(context, enqueue as unknown as Enqueue, { type: 'call.retrying', index: event.index, id: call.id, name: call.name, attempt, delayMs, failure: event.failure, at }, listened);
       admit(context, draft, enqueue as unknown as Enqueue, at, listened);
       enqueue.assign({ ...fromDraft(draft), retrying: [...context.retrying, event.index], attempts: { ...context.attempts, [event.index]: attempt } });
@@ -305,7 +305,7 @@ export const toolBatchMachine = setup({
       enqueue.stopChild(`retry:${event.index}`);
       const draft = draftOf(context);
       addReady(draft, event.index);
-      admit(context, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self));
+      admit(context, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self, ['call.started']));
       enqueue.assign({ ...fromDraft(draft), retrying: context.retrying.filter((i) => i !== event.index) });
     }),
     forwardProgress: enqueueActions(({ context, event, enqueue, self }) => {
@@ -314,11 +314,11 @@ export const toolBatchMachine = setup({
       const progress: ToolBatchEmitted = { type: 'call.progress', index: event.index, id: call.id, name: call.name, progress: event.progress, at: clockNow(self.system) - context.config.origin };
       if (event.total !== undefined) progress.total = event.total;
       if (event.message !== undefined) progress.message = event.message;
-      announce(context, enqueue as unknown as Enqueue, progress, isListened(self));
+      announce(context, enqueue as unknown as Enqueue, progress, isListened(self, ['call.progress']));
     }),
     abortRunning: enqueueActions(({ context, enqueue, self }) => {
       const at = clockNow(self.system) - context.config.origin;
-      const listened = isListened(self);
+      const listened = isListened(self, ['call.settled']);
       const aborted: Settlement[] = [];
       const abort = (index: number, message: string): void => {
         const call = context.config.calls[index]!;

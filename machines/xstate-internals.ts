@@ -86,18 +86,21 @@ export function clockNow(system: ActorSystem<ActorSystemInfo>): number {
 }
 
 /**
- * Whether any listener is attached to what `self` emits (`actor.on(…)`).
+ * Whether any listener is attached to the events of these types that `self`
+ * emits (`actor.on(type, …)` or `actor.on('*', …)`).
  *
  * @param self - the actor.
- * @returns `true` when some `on` listener is attached, and when it cannot tell.
+ * @param types - the event types the caller is about to emit.
+ * @returns `true` when some listener would receive one, and when it cannot tell.
  * @example
  * ```ts
- * if (isListened(self)) enqueue.emit(event);
+ * if (isListened(self, ['call.settled'])) enqueue.emit(event);
  * ```
  */
-export function isListened(self: AnyActorRef): boolean {
+export function isListened(self: AnyActorRef, types: readonly string[]): boolean {
   const listeners = (self as { eventListeners?: Map<string, Set<unknown>> }).eventListeners;
   if (!(listeners instanceof Map)) return true;
-  for (const set of listeners.values()) if (set.size > 0) return true;
+  if ((listeners.get('*')?.size ?? 0) > 0) return true;
+  for (const type of types) if ((listeners.get(type)?.size ?? 0) > 0) return true;
   return false;
 }
