@@ -6,37 +6,25 @@
  * still queued in the batch ever becomes a job.
  */
 import { Job, Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runToolBatch, ToolBatchError } from '../../../src/index.js';
 import { createBullMQRunner } from '../../../src/adapters/bullmq/index.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
-import { createScene, gatedCalls, type Scene } from './fixtures.js';
-import { stopAll, until } from './processes.js';
+import { gatedCalls, useScenes } from './fixtures.js';
+import { until } from './processes.js';
 
-let redis: TestRedis;
-let scene: Scene | undefined;
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterEach(async () => {
-  await stopAll();
-  scene?.dispose();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const harness = useScenes();
 
 describe('failFast with 20 jobs running on 2 workers', () => {
   it('aborts every running job on its worker within 100 ms, ends those jobs as cancelled, and starts no queued call', async () => {
-    scene = createScene(redis.url);
+    const scene = harness.scene();
     await Promise.all([scene.worker('A', { CONCURRENCY: '10' }), scene.worker('B', { CONCURRENCY: '10' })]);
     const ids = Array.from({ length: 30 }, (_, i) => `f${i}`);
     const running = ids.slice(0, 20);
-    const runner = createBullMQRunner({ connection: redis.url, queueName: scene.queueName });
-    const queue = new Queue(scene.queueName, { connection: { url: redis.url } });
+    const runner = createBullMQRunner({ connection: harness.redis.url, queueName: scene.queueName });
+    const queue = new Queue(scene.queueName, { connection: { url: harness.redis.url } });
     try {
       const batch = runToolBatch(gatedCalls(ids, ['f7']), { runner, runId: 'ff', concurrency: 20, policy: 'failFast' }).catch((error: unknown) => error);
-      await until(() => scene!.log().length === 20);
+      await until(() => scene.log().length === 20);
       expect(new Set(scene.log().map((entry) => entry.worker))).toEqual(new Set(['A', 'B']));
       scene.release('f7');
 
@@ -45,7 +33,7 @@ describe('failFast with 20 jobs running on 2 workers', () => {
       const failures = (error as ToolBatchError).failures.map((failure) => `${failure.id} ${failure.kind}`);
       expect(failures).toEqual(['f7 error', ...running.filter((id) => id !== 'f7').map((id) => `${id} aborted`)]);
 
-      await until(() => scene!.log().filter((entry) => entry.event === 'abort').length === 19);
+      await until(() => scene.log().filter((entry) => entry.event === 'abort').length === 19);
       const log = scene.log();
       const failedAt = log.find((entry) => entry.event === 'fail')!.at;
       const aborts = log.filter((entry) => entry.event === 'abort');

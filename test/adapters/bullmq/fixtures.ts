@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { ToolCall } from '../../../src/index.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
+import { stopAll } from './processes.js';
 import type { ToolLogEntry } from '../../fixtures/bullmq/tools.js';
 import { readToolLog, startChild, type Child } from './processes.js';
 
@@ -81,4 +84,48 @@ export async function queueEvents(redisUrl: string, queueName: string, types: st
   } finally {
     client.disconnect();
   }
+}
+
+/** The redis-server of a test file, and the scenes its tests make. */
+export interface SceneHarness {
+  /** The file's own redis-server (started before its first test). */
+  readonly redis: TestRedis;
+  /** A new scene on that server; disposed after the test, with every process it started. */
+  scene(): Scene;
+}
+
+/**
+ * Starts one redis-server for the calling test file, and after each test stops
+ * every worker and orchestrator process and disposes of the test's scene.
+ *
+ * @example
+ * ```ts
+ * const harness = useScenes();
+ * it('…', async () => { const scene = harness.scene(); await scene.worker('A'); });
+ * ```
+ */
+export function useScenes(): SceneHarness {
+  let redis: TestRedis | undefined;
+  let current: Scene | undefined;
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterEach(async () => {
+    await stopAll();
+    current?.dispose();
+    current = undefined;
+  });
+  afterAll(async () => {
+    await redis?.close();
+  });
+  return {
+    get redis() {
+      if (redis === undefined) throw new Error('the test redis-server is not started yet');
+      return redis;
+    },
+    scene() {
+      current = createScene(this.redis.url);
+      return current;
+    },
+  };
 }

@@ -7,31 +7,19 @@
  * checkpoints in the Redis store, where the settled calls are not even
  * looked for again.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
-import { createScene, gatedCalls, queueEvents, type Scene } from './fixtures.js';
-import { stopAll, until } from './processes.js';
+import { describe, expect, it } from 'vitest';
+import { gatedCalls, queueEvents, useScenes } from './fixtures.js';
+import { until } from './processes.js';
 
-let redis: TestRedis;
-let scene: Scene | undefined;
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterEach(async () => {
-  await stopAll();
-  scene?.dispose();
-});
-afterAll(async () => {
-  await redis.close();
-});
+const harness = useScenes();
 
 describe('the orchestrator SIGKILLed mid-batch', () => {
   it('is restarted with the same runId and finishes with every output; no job runs or is enqueued twice', async () => {
-    scene = createScene(redis.url);
+    const scene = harness.scene();
     await Promise.all([scene.worker('A'), scene.worker('B')]);
     const ids = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
     const calls = gatedCalls(ids);
-    const starts = () => scene!.log().filter((entry) => entry.event === 'start').map((entry) => entry.id);
+    const starts = () => scene.log().filter((entry) => entry.event === 'start').map((entry) => entry.id);
 
     const first = scene.orchestrator(calls, 'run-o', 3);
     await until(() => starts().length === 3);
@@ -41,7 +29,7 @@ describe('the orchestrator SIGKILLed mid-batch', () => {
     await first.kill('SIGKILL');
     // c2 finishes while no orchestrator runs.
     scene.release('c2');
-    await until(() => scene!.log().some((entry) => entry.event === 'end' && entry.id === 'c2'));
+    await until(() => scene.log().some((entry) => entry.event === 'end' && entry.id === 'c2'));
 
     const second = scene.orchestrator(calls, 'run-o', 3);
     // It collects c1 and c2, reattaches to the running c3, and admits c4 (running too) and c5.
@@ -55,17 +43,17 @@ describe('the orchestrator SIGKILLed mid-batch', () => {
       expect(log.filter((entry) => entry.event === event).map((entry) => entry.id).sort()).toEqual(ids);
     }
     expect(log.every((entry) => entry.key === `run-o:${entry.id}`)).toBe(true);
-    const events = await queueEvents(redis.url, scene.queueName, ['added', 'duplicated']);
+    const events = await queueEvents(harness.redis.url, scene.queueName, ['added', 'duplicated']);
     expect(events.filter((event) => event.startsWith('added')).sort()).toEqual(ids.map((id) => `added run-o:${id}`));
     expect(events.filter((event) => event.startsWith('duplicated')).sort()).toEqual(['c1', 'c2', 'c3', 'c4'].map((id) => `duplicated run-o:${id}`));
   });
 
   it('resumes from its checkpoint in the Redis store: settled calls are kept, running ones reattached, none runs or is enqueued twice', async () => {
-    scene = createScene(redis.url);
+    const scene = harness.scene();
     await Promise.all([scene.worker('A'), scene.worker('B')]);
     const ids = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
     const calls = gatedCalls(ids);
-    const starts = () => scene!.log().filter((entry) => entry.event === 'start').map((entry) => entry.id);
+    const starts = () => scene.log().filter((entry) => entry.event === 'start').map((entry) => entry.id);
 
     const first = scene.orchestrator(calls, 'run-s', 3, 'redis');
     await until(() => starts().length === 3);
@@ -73,7 +61,7 @@ describe('the orchestrator SIGKILLed mid-batch', () => {
     await until(() => starts().includes('c4'));
     await first.kill('SIGKILL');
     scene.release('c2');
-    await until(() => scene!.log().some((entry) => entry.event === 'end' && entry.id === 'c2'));
+    await until(() => scene.log().some((entry) => entry.event === 'end' && entry.id === 'c2'));
 
     const second = scene.orchestrator(calls, 'run-s', 3, 'redis');
     await second.line((line) => line === '{"started":"c5"}');
@@ -85,7 +73,7 @@ describe('the orchestrator SIGKILLed mid-batch', () => {
     for (const event of ['start', 'end'] as const) {
       expect(log.filter((entry) => entry.event === event).map((entry) => entry.id).sort()).toEqual(ids);
     }
-    const events = await queueEvents(redis.url, scene.queueName, ['added', 'duplicated']);
+    const events = await queueEvents(harness.redis.url, scene.queueName, ['added', 'duplicated']);
     expect(events.filter((event) => event.startsWith('added')).sort()).toEqual(ids.map((id) => `added run-s:${id}`));
     // c1 settled before the kill: the checkpoint has its output, so its job is not even looked for.
     expect(events.filter((event) => event.startsWith('duplicated')).sort()).toEqual(['c2', 'c3', 'c4'].map((id) => `duplicated run-s:${id}`));
