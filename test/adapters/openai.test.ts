@@ -1,5 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { APIUserAbortError, BadRequestError } from 'openai';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -7,44 +5,12 @@ import { runAgent } from '../../src/runtime/agent.js';
 import { createOpenAIModel } from '../../src/adapters/openai/openai-model.js';
 import type { ChatMessage } from '../../src/core/chat-format.js';
 import { createToolRouter, defineTool } from '../../src/runtime/tools.js';
-
-/** What the loopback server saw of one request. */
-interface SeenRequest {
-  method: string | undefined;
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-type Reply = { status?: number; body: unknown } | 'hang';
+import { startReplyServer, type Reply } from '../helpers/reply-server.js';
 
 /** A tiny OpenAI-compatible server on 127.0.0.1 that answers each request with the next reply. */
 async function startServer(replies: Reply[]) {
-  const seen: SeenRequest[] = [];
-  const closed: number[] = [];
-  const server: Server = createServer((request, response) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => {
-      const index = seen.push({ method: request.method, url: request.url, headers: request.headers, body: JSON.parse(text) as Record<string, unknown> }) - 1;
-      const reply = replies[index] ?? { status: 500, body: { error: { message: `no reply ${index}` } } };
-      if (reply === 'hang') {
-        response.on('close', () => closed.push(index));
-        return;
-      }
-      response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    seen,
-    closed,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const server = await startReplyServer(replies, (index) => ({ error: { message: `no reply ${index}` } }));
+  return { ...server, baseURL: `${server.origin}/v1` };
 }
 
 /** A chat.completion body with one choice. */

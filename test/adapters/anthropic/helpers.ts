@@ -2,58 +2,23 @@
  * Shared by the Anthropic adapter's tests: a loopback server that speaks the
  * Messages API, Messages API bodies, and weather tools the tests control.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { expect } from 'vitest';
 import { z } from 'zod';
 import { defineTool, type ChatMessage } from 'xstate-parallel-tools';
+import { startReplyServer, type Reply } from '../../helpers/reply-server.js';
 
 // ---------------------------------------------------------------------------
 // A loopback server that speaks the Messages API (POST /v1/messages, non-streaming)
 
-/** What the loopback server saw of one request. */
-export interface SeenRequest {
-  method: string | undefined;
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-/** The server's answer to one request: a status and body, or none at all (`'hang'`). */
-export type Reply = { status?: number; body: unknown } | 'hang';
+export type { Reply, SeenRequest } from '../../helpers/reply-server.js';
 
 /** Starts the server on 127.0.0.1; `client()` is a real Anthropic client pointed at it. */
 export async function startServer(replies: Reply[]) {
-  const seen: SeenRequest[] = [];
-  const closed: number[] = [];
-  const server: Server = createServer((request, response) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => {
-      const index = seen.push({ method: request.method, url: request.url, headers: request.headers, body: JSON.parse(text) as Record<string, unknown> }) - 1;
-      const reply = replies[index] ?? { status: 500, body: { type: 'error', error: { type: 'api_error', message: `no reply ${index}` } } };
-      if (reply === 'hang') {
-        response.on('close', () => closed.push(index));
-        return;
-      }
-      response.writeHead(reply.status ?? 200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const baseURL = `http://127.0.0.1:${port}`;
+  const server = await startReplyServer(replies, (index) => ({ type: 'error', error: { type: 'api_error', message: `no reply ${index}` } }));
   return {
-    seen,
-    closed,
-    client: (options: { maxRetries?: number } = {}) => new Anthropic({ baseURL, apiKey: 'sk-ant-test', ...options }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ...server,
+    client: (options: { maxRetries?: number } = {}) => new Anthropic({ baseURL: server.origin, apiKey: 'sk-ant-test', ...options }),
   };
 }
 
