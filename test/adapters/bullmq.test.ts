@@ -21,6 +21,7 @@ import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { main as runExample } from '../../examples/bullmq.js';
 import { startChild, stopAll, until } from './bullmq/processes.js';
 import { main as cliMain } from '../../src/cli/cli.js';
+import { deferred, type Deferred } from '../helpers/deferred.js';
 
 let redis: TestRedis;
 const opened: Array<{ close(): Promise<void> }> = [];
@@ -49,16 +50,6 @@ function runner(queueName: string, extra: Partial<Parameters<typeof createBullMQ
   const made = createBullMQRunner({ connection: redis.url, queueName, ...extra });
   opened.unshift(made); // closed before the workers
   return made;
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 /** A tool whose calls wait until the test releases them by id; it records starts, ends and aborts in order. */

@@ -7,6 +7,8 @@ import { expect } from 'vitest';
 import { z } from 'zod';
 import { defineTool, type ChatMessage } from 'xstate-parallel-tools';
 import { startReplyServer, type Reply } from '../../helpers/reply-server.js';
+import { deferred, type Deferred } from '../../helpers/deferred.js';
+export { deferred, type Deferred } from '../../helpers/deferred.js';
 
 // ---------------------------------------------------------------------------
 // A loopback server that speaks the Messages API (POST /v1/messages, non-streaming)
@@ -42,24 +44,6 @@ export const toolUse = (id: string, city: string) => ({ type: 'tool_use', id, na
 
 // ---------------------------------------------------------------------------
 // Tools and helpers
-
-/** A promise with its settle functions, to drive time by hand. */
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(reason: unknown): void;
-}
-
-/** Creates a `Deferred`. */
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 /** The weather tool, failing for Atlantis. */
 export const weather = defineTool({

@@ -8,22 +8,11 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { deferred, type Deferred } from '../../helpers/deferred.js';
+export { deferred, type Deferred } from '../../helpers/deferred.js';
 
 /** What a tool handler gets besides its arguments. */
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
-/** A promise with its resolve function. */
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-}
-
-/** Makes a deferred promise. */
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((done) => (resolve = done));
-  return { promise, resolve };
-}
 
 /** What the server saw, for the test to check. */
 export interface ServerLog {

@@ -2,24 +2,8 @@
  * Tools that hold each call until the test releases it, and count how many
  * calls of each tool run at once. Time is driven by these gates, not by timers.
  */
-
-/** A promise with its settle functions. */
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(reason: unknown): void;
-}
-
-/** Makes a deferred promise. */
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred, type Deferred } from '../../helpers/deferred.js';
+export { deferred, type Deferred } from '../../helpers/deferred.js';
 
 /** Records starts, aborts and concurrency of held calls. */
 export interface Probe {
