@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { runDemo, type DemoIo } from './demo/run-demo.js';
 import { isTerminalInput, readYesNo, type DemoApprovals } from './demo/approvals.js';
 import { workerCommand } from './worker-command.js';
+import { importTools } from './tools-module.js';
 import { demoScript } from './demo/script.js';
 import { ToolBatchError } from '../core/errors.js';
 import type { ChatModel } from '../models/chat-model.js';
@@ -25,7 +26,7 @@ import { toToolCalls, toToolMessages, type ChatToolCall } from '../core/chat-for
 import { isConcurrency, isTimeout } from '../core/options.js';
 import { runToolBatch } from '../runtime/run-tool-batch.js';
 import { joinPolicies, type JoinPolicy } from '../core/schemas.js';
-import { createToolRouter, type AnyTool } from '../runtime/tools.js';
+import { createToolRouter } from '../runtime/tools.js';
 
 /** The process's streams and environment, or fakes in tests. */
 export interface CliIo extends DemoIo {
@@ -135,40 +136,6 @@ async function readInput(file: string, io: CliIo): Promise<string> {
   }
 }
 
-function isTool(value: unknown): value is AnyTool {
-  if (typeof value !== 'object' || value === null) return false;
-  const tool = value as { name?: unknown; execute?: unknown; parameters?: { safeParse?: unknown } };
-  return typeof tool.name === 'string' && typeof tool.execute === 'function' && typeof tool.parameters?.safeParse === 'function';
-}
-
-/**
- * The tools a module exports: its default export when that is an array of
- * tools (or one tool), else every named export that is a tool.
- */
-function toolsOf(module: Record<string, unknown>, path: string): AnyTool[] {
-  const fallback = module.default;
-  if (Array.isArray(fallback)) {
-    const bad = fallback.findIndex((item) => !isTool(item));
-    if (bad !== -1) throw new UsageError(`${path}: item ${bad} of the default export is not a tool (use defineTool)`);
-    return fallback as AnyTool[];
-  }
-  if (isTool(fallback)) return [fallback];
-  const tools = Object.values(module).filter(isTool);
-  if (tools.length === 0) throw new UsageError(`${path} exports no tools: export default an array of tools, or export tools by name`);
-  return tools;
-}
-
-async function importTools(path: string, cwd: string): Promise<AnyTool[]> {
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(/* @vite-ignore */ pathToFileURL(resolve(cwd, path)).href)) as Record<string, unknown>;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' ? 'module not found' : String(error);
-    throw new UsageError(`cannot import ${path}: ${reason}`);
-  }
-  return toolsOf(module, path);
-}
-
 async function runCommand(positionals: string[], flags: Flags, io: CliIo): Promise<number> {
   const used = demoOnly.filter((name) => flags[name] !== undefined);
   if (used.length > 0) throw new UsageError(`--${used[0]} is a demo flag; run takes --tools, --concurrency, --policy and --timeout`);
@@ -192,7 +159,7 @@ async function runCommand(positionals: string[], flags: Flags, io: CliIo): Promi
   const toolCalls: ChatToolCall[] = parsed.data.tool_calls;
   let router;
   try {
-    router = createToolRouter(await importTools(flags.tools, io.cwd));
+    router = createToolRouter(await importTools(flags.tools, io.cwd, (message) => new UsageError(message)));
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError(`${flags.tools}: ${(error as Error).message}`);
   }

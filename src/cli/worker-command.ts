@@ -7,10 +7,8 @@
  * `bullmq` and `ioredis` are optional peers: they are loaded only when this
  * command runs, with a message saying what to install when they are missing.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { AnyTool } from '../runtime/tools.js';
+import { importTools } from './tools-module.js';
 
 /** Where the command writes, and what it reads. */
 export interface WorkerCommandIo {
@@ -68,29 +66,6 @@ function positiveInteger(text: string | undefined, flag: string): number | undef
   return value;
 }
 
-function isTool(value: unknown): value is AnyTool {
-  if (typeof value !== 'object' || value === null) return false;
-  const tool = value as { name?: unknown; execute?: unknown; parameters?: unknown };
-  return typeof tool.name === 'string' && typeof tool.execute === 'function' && typeof tool.parameters === 'object' && tool.parameters !== null;
-}
-
-/** A tools module's tools: its default export (an array of tools, or one), else every named export that is a tool. */
-async function importTools(path: string, cwd: string): Promise<AnyTool[]> {
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(/* @vite-ignore */ pathToFileURL(resolve(cwd, path)).href)) as Record<string, unknown>;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' ? 'module not found' : String(error);
-    throw new WorkerUsageError(`cannot import ${path}: ${reason}`);
-  }
-  const fallback = module.default;
-  if (Array.isArray(fallback) && fallback.every(isTool)) return fallback;
-  if (isTool(fallback)) return [fallback];
-  const tools = Object.values(module).filter(isTool);
-  if (tools.length === 0) throw new WorkerUsageError(`${path} exports no tools: export default an array of tools, or export tools by name`);
-  return tools;
-}
-
 /** `tool=N` flags as limits. */
 function limitsOf(flags: string[] | undefined): Record<string, number> {
   const limits: Record<string, number> = {};
@@ -137,7 +112,7 @@ export async function workerCommand(argv: string[], io: WorkerCommandIo): Promis
     const limits = limitsOf(flags.limit);
     const redis = flags.redis ?? io.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     if (!/^rediss?:\/\//.test(redis)) throw new WorkerUsageError(`--redis must be a redis:// URL, got "${redis}"`);
-    const tools = await importTools(flags.tools, io.cwd);
+    const tools = await importTools(flags.tools, io.cwd, (message) => new WorkerUsageError(message));
     let adapter: typeof import('../adapters/bullmq/index.js');
     try {
       adapter = await import('../adapters/bullmq/index.js');
