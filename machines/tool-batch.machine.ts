@@ -60,7 +60,7 @@ import { ToolCallError } from '../src/core/errors.js';
 import { assertToolBatchInput, assertToolCalls, resolveBatchOptions } from '../src/core/options.js';
 import type { ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import { toolFailure } from '../src/core/failure.js';
-import { buildQueues } from './admission-queues.js';
+import { buildQueues, queueWith } from './admission-queues.js';
 import { retryTimer } from './retry-timer.js';
 import { addReady, draftOf, findById, invocationInput, occupy, release, takeNext, type Draft } from './tool-batch.steps.js';
 import { appendSettlements, emptyLog, settlementsBySlot, type Settlement } from './settlement-log.js';
@@ -125,8 +125,16 @@ function admit(context: ToolBatchContext, draft: Draft, enqueue: Enqueue, at: nu
   }
 }
 
-/** The context fields a draft replaces. */
-function fromDraft(draft: Draft): Pick<ToolBatchContext, 'lanes' | 'queues' | 'running' | 'ready'> {
+/** What a step assigns: some of the context's fields. */
+type ContextUpdate = { -readonly [K in keyof ToolBatchContext]?: ToolBatchContext[K] };
+
+/**
+ * The context fields a draft replaces, as an update the step adds its other
+ * fields to. Never spread into a new object literal instead: on Node.js 20,
+ * spreading a freshly made object costs microseconds, which was a third of a
+ * 10-call batch's cost.
+ */
+function fromDraft(draft: Draft): ContextUpdate {
   return { lanes: draft.lanes, queues: draft.queues, running: draft.running, ready: draft.ready };
 }
 
@@ -235,15 +243,14 @@ export const toolBatchMachine = setup({
           spawn('runTool', { id: String(lane), input: invocationInput(context, next) });
         }
       }
-      return {
-        ...fromDraft(draft),
-        awaiting,
-        settled: context.settled + 1,
-        failureCount: context.failureCount + (failed ? 1 : 0),
-        firstFailure: failed && context.firstFailure === null ? index : context.firstFailure,
-        settlements: appendSettlements(context.settlements, [settlement]),
-        admittedLast,
-      };
+      const update = fromDraft(draft);
+      update.awaiting = awaiting;
+      update.settled = context.settled + 1;
+      update.failureCount = context.failureCount + (failed ? 1 : 0);
+      update.firstFailure = failed && context.firstFailure === null ? index : context.firstFailure;
+      update.settlements = appendSettlements(context.settlements, [settlement]);
+      update.admittedLast = admittedLast;
+      return update;
     }),
     announceSettlement: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, ['call.succeeded', 'call.failed', 'call.deny']);
@@ -273,7 +280,9 @@ export const toolBatchMachine = setup({
       const listened = isListened(self, ['call.approvalRequested', 'call.started']);
       announce(context, enqueue as unknown as Enqueue, { type: 'call.approvalRequested', index: event.index, id: call.id, name: call.name, arguments: event.arguments, at }, listened);
       admit(context, draft, enqueue as unknown as Enqueue, at, listened);
-      enqueue.assign({ ...fromDraft(draft), awaiting: [...context.awaiting, event.index] });
+      const update = fromDraft(draft);
+      update.awaiting = [...context.awaiting, event.index];
+      enqueue.assign(update);
     }),
     approveCall: enqueueActions(({ context, event, enqueue, self }) => {
       const index = awaitingOf(context, event);
@@ -281,7 +290,10 @@ export const toolBatchMachine = setup({
       addReady(draft, index);
       const withApproval = { ...context, approved: [...context.approved, index] };
       admit(withApproval, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self, ['call.started']));
-      enqueue.assign({ ...fromDraft(draft), awaiting: context.awaiting.filter((i) => i !== index), approved: withApproval.approved });
+      const update = fromDraft(draft);
+      update.awaiting = context.awaiting.filter((i) => i !== index);
+      update.approved = withApproval.approved;
+      enqueue.assign(update);
     }),
     scheduleRetry: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, 'call.failed');
@@ -298,7 +310,10 @@ export const toolBatchMachine = setup({
       const listened = isListened(self, ['call.retrying', 'call.started']);
       announce(context, enqueue as unknown as Enqueue, { type: 'call.retrying', index: event.index, id: call.id, name: call.name, attempt, delayMs, failure: event.failure, at }, listened);
       admit(context, draft, enqueue as unknown as Enqueue, at, listened);
-      enqueue.assign({ ...fromDraft(draft), retrying: [...context.retrying, event.index], attempts: { ...context.attempts, [event.index]: attempt } });
+      const update = fromDraft(draft);
+      update.retrying = [...context.retrying, event.index];
+      update.attempts = { ...context.attempts, [event.index]: attempt };
+      enqueue.assign(update);
     }),
     retryNow: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, 'call.retryDue');
@@ -306,7 +321,9 @@ export const toolBatchMachine = setup({
       const draft = draftOf(context);
       addReady(draft, event.index);
       admit(context, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self, ['call.started']));
-      enqueue.assign({ ...fromDraft(draft), retrying: context.retrying.filter((i) => i !== event.index) });
+      const update = fromDraft(draft);
+      update.retrying = context.retrying.filter((i) => i !== event.index);
+      enqueue.assign(update);
     }),
     forwardProgress: enqueueActions(({ context, event, enqueue, self }) => {
       assertEvent(event, 'call.progress');
@@ -340,7 +357,7 @@ export const toolBatchMachine = setup({
       enqueue.assign({
         lanes: context.lanes.map(() => null),
         running: 0,
-        queues: context.queues.map((queue) => (queue.running === 0 ? queue : { ...queue, running: 0 })),
+        queues: context.queues.map((queue) => (queue.running === 0 ? queue : queueWith(queue, queue.head, 0))),
         awaiting: [],
         retrying: [],
         ready: [],

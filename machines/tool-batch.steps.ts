@@ -4,7 +4,7 @@
  * retries. Each works on a `Draft`, fresh copies of what a step changes, so
  * the context itself is never edited (see tool-batch.machine.ts).
  */
-import { nextQueue, type AdmissionQueue } from './admission-queues.js';
+import { nextQueue, queueWith, type AdmissionQueue } from './admission-queues.js';
 import type { ToolCallInput } from './tool-call.machine.js';
 import type { ToolBatchContext } from './tool-batch.types.js';
 
@@ -60,7 +60,7 @@ export function takeNext(context: ToolBatchContext, draft: Draft): number {
   }
   if (q === -1) return -1;
   const queue = draft.queues[q]!;
-  draft.queues[q] = { ...queue, head: queue.head + 1 };
+  draft.queues[q] = queueWith(queue, queue.head + 1, queue.running);
   return head;
 }
 
@@ -81,7 +81,7 @@ export function occupy(context: ToolBatchContext, draft: Draft, index: number): 
   draft.running++;
   const q = queueOf(context, index);
   const queue = draft.queues[q]!;
-  draft.queues[q] = { ...queue, running: queue.running + 1 };
+  draft.queues[q] = queueWith(queue, queue.head, queue.running + 1);
   return lane;
 }
 
@@ -91,7 +91,7 @@ export function release(context: ToolBatchContext, draft: Draft, index: number, 
   draft.running--;
   const q = queueOf(context, index);
   const queue = draft.queues[q]!;
-  draft.queues[q] = { ...queue, running: queue.running - 1 };
+  draft.queues[q] = queueWith(queue, queue.head, queue.running - 1);
 }
 
 /**

@@ -2,8 +2,8 @@
  * `runToolBatch`: the promise API over the batch machine, for code that does
  * not use XState.
  */
-import { createActor, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
-import { toolBatchMachine, type ToolBatchEmitted, type ToolBatchOutput } from '../../machines/tool-batch.machine.js';
+import { createActor, type ActorOptions, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
+import { toolBatchMachine, type ToolBatchEmitted, type ToolBatchInput, type ToolBatchOutput } from '../../machines/tool-batch.machine.js';
 import { createWallClock, type ClockWithNow } from './clock.js';
 import { ToolBatchError } from '../core/errors.js';
 import { assertToolCalls, batchOptionKeys, resolveBatchOptions, showValue } from '../core/options.js';
@@ -157,12 +157,13 @@ async function runDurably(
 ): Promise<ToolOutput[] | SettledResult[]> {
   const { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve } = options;
   const restored = store !== undefined && runId !== undefined ? await loadCheckpoint(store, runId, 'batch') : undefined;
-  const actor = createActor(machineFor(runTool), {
-    input: { calls, options: batchOptions, ...(runId === undefined ? {} : { runId }) },
-    clock: clock ?? createWallClock(),
-    ...(inspect ? { inspect } : {}),
-    ...(restored === undefined ? {} : { snapshot: restored as Snapshot<unknown> }),
-  });
+  // Built up rather than spread: on Node.js 20, spreading a freshly made object costs microseconds per batch.
+  const input: ToolBatchInput = { calls, options: batchOptions };
+  if (runId !== undefined) input.runId = runId;
+  const actorOptions: ActorOptions<ReturnType<typeof machineFor>> & { input: ToolBatchInput } = { input, clock: clock ?? createWallClock() };
+  if (inspect) actorOptions.inspect = inspect;
+  if (restored !== undefined) actorOptions.snapshot = restored as Snapshot<unknown>;
+  const actor = createActor(machineFor(runTool), actorOptions);
   const checkpoints = store !== undefined && runId !== undefined ? keepCheckpoints(actor, store, runId, 'batch') : undefined;
   answerApprovals(actor, approve, actor);
   try {
@@ -203,7 +204,9 @@ export function checkRunToolBatchOptions(options: RunToolBatchOptions): { batchO
   assertKnownKeys(options, runToolBatchOptionKeys);
   assertToolSource(options);
   const { concurrency, policy, timeoutMs, perToolConcurrency } = options;
-  const batchOptions = resolveBatchOptions({ concurrency, policy, timeoutMs, perToolConcurrency, ...(options.retry === undefined ? {} : { retry: options.retry }) });
+  const given: BatchOptions = { concurrency, policy, timeoutMs, perToolConcurrency };
+  if (options.retry !== undefined) given.retry = options.retry;
+  const batchOptions = resolveBatchOptions(given);
   assertRunHooks(options);
   return { batchOptions, runTool: runToolOf(options) };
 }
