@@ -44,8 +44,14 @@ type PathKey = string | number;
  * ```
  */
 export function describeNonJson(value: unknown): string | undefined {
+  // Most results are a primitive or null: they need no path to push to and no set of ancestors.
+  if (value === null || typeof value !== 'object') return walk(value, rootPath, noAncestors, true);
   return walk(value, [], new Set(), true);
 }
+
+/** The path and ancestors of a top-level primitive, which `walk` only reads. */
+const rootPath: PathKey[] = [];
+const noAncestors: Set<object> = new Set();
 
 /** `$.a[0].b`, shortened in the middle when it is long. Built only when there is a problem. */
 function pathOf(keys: readonly PathKey[]): string {

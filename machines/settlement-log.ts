@@ -31,15 +31,16 @@ export const emptyLog: SettlementLog = { chunks: [], tail: [] };
  * A log with `settlements` appended, in order.
  *
  * @param log - the log; it is not changed.
- * @param settlements - what to append.
+ * @param settlements - what to append: one settlement, or several in order.
  * @returns the new log.
  * @example
  * ```ts
  * const next = appendSettlements(emptyLog, [{ index: 0, status: 'succeeded', output: { id: 'a', result: 1 } }]);
  * ```
  */
-export function appendSettlements(log: SettlementLog, settlements: readonly Settlement[]): SettlementLog {
+export function appendSettlements(log: SettlementLog, settlements: Settlement | readonly Settlement[]): SettlementLog {
   let { chunks, tail } = log;
+  // `concat` takes one settlement or a list: a completion appends one without wrapping it.
   let next = tail.concat(settlements);
   while (next.length >= chunkSize) {
     chunks = chunks.concat([next.slice(0, chunkSize)]);
@@ -65,4 +66,46 @@ export function settlementsBySlot(log: SettlementLog, size: number): Array<Settl
   for (const chunk of log.chunks) for (const settlement of chunk) bySlot[settlement.index] = settlement;
   for (const settlement of log.tail) bySlot[settlement.index] = settlement;
   return bySlot;
+}
+
+/**
+ * The last `count` settlements, in the order they were appended.
+ *
+ * @param log - the log.
+ * @param count - how many, at most the log's length.
+ * @returns a new array.
+ * @example
+ * ```ts
+ * const [latest] = lastSettlements(context.settlements, 1);
+ * ```
+ */
+export function lastSettlements(log: SettlementLog, count: number): Settlement[] {
+  const last: Settlement[] = [];
+  for (let c = log.chunks.length, tail: readonly Settlement[] = log.tail; last.length < count; tail = log.chunks[--c]!) {
+    for (let i = tail.length - 1; i >= 0 && last.length < count; i--) last.push(tail[i]!);
+    if (c === 0) break;
+  }
+  return last.reverse();
+}
+
+/**
+ * How many settlements at the end of the log are `aborted`: the calls the
+ * batch aborted as it ended (nothing settles after them).
+ *
+ * @param log - the log.
+ * @returns the count.
+ * @example
+ * ```ts
+ * trailingAborted(context.settlements); // 3 after a failFast failure with three calls running
+ * ```
+ */
+export function trailingAborted(log: SettlementLog): number {
+  let count = 0;
+  for (let c = log.chunks.length, tail: readonly Settlement[] = log.tail; ; tail = log.chunks[--c]!) {
+    for (let i = tail.length - 1; i >= 0; i--) {
+      if (tail[i]!.status !== 'aborted') return count;
+      count++;
+    }
+    if (c === 0) return count;
+  }
 }

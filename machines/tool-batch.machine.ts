@@ -24,9 +24,19 @@
  *   in `running` by guarded branches, final states first: a late completion
  *   (its call no longer runs) is ignored by the first branch; the last
  *   settlement goes to `succeeded` or `failed`; a failure under failFast goes
- *   to `failed`; any other completion stays in `running`. One action,
- *   `settleCall`, reaps the child, records the settlement, emits `call.settled`
- *   and admits the next queued calls in the same step.
+ *   to `failed`; any other completion stays in `running`. `reapChild` stops
+ *   the child, and `settleCall` records the settlement and spawns the next
+ *   queued call on the freed lane, in the same step.
+ * - **Announcing.** Every step that changes a slot ends with `announceStep`,
+ *   a plain action that derives what to announce from the event and the
+ *   context the step left (`admitted`, the settlement log's tail), and builds
+ *   those events only when a listener or the parent would receive them. XState
+ *   executes the first step's actions at `start()`, after a root's listeners
+ *   are attached, so the first admissions are announced too. The events go out
+ *   after the step commits, as XState's own `emit` does (`publish`).
+ * - **No spread of a fresh object.** On Node.js 20, `{ ...fresh, key }` costs
+ *   about 1 µs per key the spread object lacks; the hot path writes its
+ *   objects out instead (`fromDraft`, `queueWith`).
  * - **Admission** is FIFO by index across the admission queues, skipping calls
  *   whose tool is at its limit. A call runs on the lowest free lane, and its
  *   child's id is the lane number (`'3'`), reused after reaping: every spawn
@@ -55,18 +65,18 @@
  * test/machines/tool-batch.paths.test.ts walks every interleaving of small
  * batches with `getBatchPaths` (./testing) on the machine as exported.
  */
-import { and, assertEvent, assign, enqueueActions, not, setup, stopChild, type EventObject } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, not, setup, stopChild, type AnyActorRef, type EventObject } from 'xstate';
 import { ToolCallError } from '../src/core/errors.js';
-import { assertToolBatchInput, assertToolCalls, resolveBatchOptions } from '../src/core/options.js';
+import { assertToolBatchInput, resolveBatchOptions } from '../src/core/options.js';
 import type { ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import { toolFailure } from '../src/core/failure.js';
 import { buildQueues, queueWith } from './admission-queues.js';
 import { retryTimer } from './retry-timer.js';
 import { addReady, draftOf, findById, invocationInput, occupy, release, takeNext, type Draft } from './tool-batch.steps.js';
-import { appendSettlements, emptyLog, settlementsBySlot, type Settlement } from './settlement-log.js';
+import { appendSettlements, emptyLog, lastSettlements, settlementsBySlot, trailingAborted, type Settlement } from './settlement-log.js';
 import { createToolCallLogic, maxTimeoutMs, type ToolCallInput } from './tool-call.machine.js';
 import type { ToolBatchContext, ToolBatchEmitted, ToolBatchEvent, ToolBatchInput, ToolBatchOutput } from './tool-batch.types.js';
-import { clockNow, isListened } from './xstate-internals.js';
+import { clockNow, isListened, parentOf, relay, scopeOf } from './xstate-internals.js';
 export type * from './tool-batch.types.js';
 
 /** The default tool runner fails every call: tools must be provided. */
@@ -86,20 +96,106 @@ export const unlimitedRunningCalls = 256;
 
 const abortMessage = 'aborted before it settled: the batch ended';
 
-/** The part of `enqueueActions`' `enqueue` that the helpers below use. */
-interface Enqueue {
-  emit(event: ToolBatchEmitted): void;
-  sendParent(event: EventObject): void;
-  spawnChild(src: 'runTool', options: { id: string; input: ToolCallInput }): void;
-}
+/** Calls admitted by a step that admitted none: one shared empty list. */
+const noneAdmitted: readonly number[] = Object.freeze([]);
 
 /**
- * Emits a progress event when someone listens, and sends it to the parent too
- * under `notifyParent`. `listened` is read once per step (`isListened`).
+ * Announces progress events once the step is committed: emits each to the
+ * batch's listeners and, under `notifyParent`, sends it to the parent, in
+ * order. Called while XState executes a step's actions, never while it
+ * resolves them (graph traversal resolves without executing).
  */
-function announce(context: ToolBatchContext, enqueue: Enqueue, event: ToolBatchEmitted, listened: boolean): void {
-  if (listened) enqueue.emit(event);
-  if (context.config.notifyParent) enqueue.sendParent(event);
+function publish(self: AnyActorRef, context: ToolBatchContext, events: readonly ToolBatchEmitted[]): void {
+  if (events.length === 0) return;
+  const scope = scopeOf(self);
+  const parent = context.config.notifyParent ? parentOf(self) : undefined;
+  scope.defer(() => {
+    for (const event of events) {
+      scope.emit(event);
+      if (parent !== undefined) relay(self.system, self, parent, event);
+    }
+  });
+}
+
+/** Whether a step's progress events would reach anyone: a listener of one of these types, or the parent. */
+function isHeard(self: AnyActorRef, context: ToolBatchContext, types: readonly ToolBatchEmitted['type'][]): boolean {
+  return context.config.notifyParent || isListened(self, types);
+}
+
+/** `call.started` for each call in `admitted`, on the lane it runs on. */
+function startedEvents(context: ToolBatchContext, admitted: readonly number[], at: number, into: ToolBatchEmitted[]): void {
+  for (const index of admitted) {
+    const call = context.config.calls[index]!;
+    into.push({ type: 'call.started', index, id: call.id, name: call.name, lane: laneOf(context, index), at });
+  }
+}
+
+/** `call.settled` for a settlement. */
+function settledEvent(context: ToolBatchContext, settlement: Settlement, at: number): ToolBatchEmitted {
+  const call = context.config.calls[settlement.index]!;
+  const event: ToolBatchEmitted = { type: 'call.settled', index: settlement.index, id: call.id, name: call.name, status: settlement.status, at };
+  if (settlement.status !== 'succeeded') event.failure = settlement.failure;
+  return event;
+}
+
+/** Milliseconds since the batch started, on the actor system's clock. */
+function sinceStart(context: ToolBatchContext, self: AnyActorRef): number {
+  return clockNow(self.system) - context.config.origin;
+}
+
+/** The event types a step of this kind announces: `isHeard` builds them only when one of these would reach someone. */
+const typesOfStep = {
+  settle: ['call.settled', 'call.started'],
+  admit: ['call.started'],
+  approval: ['call.approvalRequested', 'call.started'],
+  retry: ['call.retrying', 'call.started'],
+  progress: ['call.progress'],
+  abort: ['call.settled'],
+} as const satisfies Record<string, readonly ToolBatchEmitted['type'][]>;
+
+/**
+ * What a step announces, from the event it handled and the context its other
+ * actions left: the calls it settled (a completion or denial, then any it
+ * aborted), the call it holds for approval or backs off, a tool's progress,
+ * then the calls it started. `undefined` when nobody would hear them.
+ */
+function stepEvents(context: ToolBatchContext, event: ToolBatchEvent | EventObject, self: AnyActorRef): ToolBatchEmitted[] | undefined {
+  const e = event as ToolBatchEvent;
+  const kind =
+    e.type === 'call.succeeded' || e.type === 'call.deny' || (e.type === 'call.failed' && e.retryInMs === undefined)
+      ? 'settle'
+      : e.type === 'call.failed'
+        ? 'retry'
+        : e.type === 'call.approvalRequested'
+          ? 'approval'
+          : e.type === 'call.progress'
+            ? 'progress'
+            : e.type === 'batch.cancel'
+              ? 'abort'
+              : 'admit';
+  if (!isHeard(self, context, typesOfStep[kind])) return undefined;
+  const at = sinceStart(context, self);
+  const events: ToolBatchEmitted[] = [];
+  if (kind === 'settle' || kind === 'abort') {
+    // The completion or denial (none for a cancel), then the calls `abortRunning` aborted after it.
+    for (const settlement of lastSettlements(context.settlements, (kind === 'settle' ? 1 : 0) + trailingAborted(context.settlements))) {
+      events.push(settledEvent(context, settlement, at));
+    }
+  } else if (e.type === 'call.failed') {
+    const call = context.config.calls[e.index]!;
+    events.push({ type: 'call.retrying', index: e.index, id: call.id, name: call.name, attempt: context.attempts[e.index]!, delayMs: e.retryInMs!, failure: e.failure, at });
+  } else if (e.type === 'call.approvalRequested') {
+    const call = context.config.calls[e.index]!;
+    events.push({ type: 'call.approvalRequested', index: e.index, id: call.id, name: call.name, arguments: e.arguments, at });
+  } else if (e.type === 'call.progress') {
+    const call = context.config.calls[e.index]!;
+    const progress: ToolBatchEmitted = { type: 'call.progress', index: e.index, id: call.id, name: call.name, progress: e.progress, at };
+    if (e.total !== undefined) progress.total = e.total;
+    if (e.message !== undefined) progress.message = e.message;
+    events.push(progress);
+  }
+  if (kind !== 'progress') startedEvents(context, context.admitted, at, events);
+  return events;
 }
 
 /** The lane the call at `index` runs on, or `-1` when it does not run (a late report). */
@@ -113,16 +209,20 @@ function isLive(context: ToolBatchContext, event: ToolBatchEvent): boolean {
 
 /**
  * Admits calls while a lane is free, FIFO by index (ready calls first, then
- * the queues): spawns their children and announces `call.started`. Works on
- * the draft.
+ * the queues), and starts each one's invocation actor on its lane with
+ * `start` (`spawn` inside `assign`, or `enqueue.spawnChild`). Works on the
+ * draft.
+ *
+ * @returns the admitted calls, in the order they started.
  */
-function admit(context: ToolBatchContext, draft: Draft, enqueue: Enqueue, at: number, listened: boolean): void {
+function admit(context: ToolBatchContext, draft: Draft, start: (id: string, input: ToolCallInput) => void): readonly number[] {
+  let admitted: number[] | undefined;
   for (let index = takeNext(context, draft); index !== -1; index = takeNext(context, draft)) {
     const lane = occupy(context, draft, index);
-    const call = context.config.calls[index]!;
-    enqueue.spawnChild('runTool', { id: String(lane), input: invocationInput(context, index) });
-    announce(context, enqueue, { type: 'call.started', index, id: call.id, name: call.name, lane, at }, listened);
+    start(String(lane), invocationInput(context, index));
+    (admitted ??= []).push(index);
   }
+  return admitted ?? noneAdmitted;
 }
 
 /** What a step assigns: some of the context's fields. */
@@ -147,12 +247,6 @@ function awaitingOf(context: ToolBatchContext, event: ToolBatchEvent): number {
 function denial(context: ToolBatchContext, index: number, reason: string | undefined): ToolFailure {
   const message = reason === undefined || reason === '' ? 'the call was denied' : `the call was denied: ${reason}`;
   return toolFailure(index, context.config.calls[index]!, 'denied', message, undefined);
-}
-
-/** The settlement the last step appended. */
-function lastSettlement(context: ToolBatchContext): Settlement {
-  const { chunks, tail } = context.settlements;
-  return tail.length > 0 ? tail[tail.length - 1]! : chunks[chunks.length - 1]![chunks[chunks.length - 1]!.length - 1]!;
 }
 
 function buildOutput(context: ToolBatchContext): ToolBatchOutput {
@@ -209,11 +303,12 @@ export const toolBatchMachine = setup({
     isRetryDue: ({ context, event }) => event.type === 'call.retryDue' && context.retrying.includes(event.index),
   },
   actions: {
-    admitQueued: enqueueActions(({ context, enqueue, self }) => {
+    admitQueued: assign(({ context, spawn }) => {
       const draft = draftOf(context);
-      // Always announced: a root's listeners attach before the start; an invoking parent's use notifyParent.
-      admit(context, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, true);
-      enqueue.assign(fromDraft(draft));
+      const admitted = admit(context, draft, (id, input) => spawn('runTool', { id, input }));
+      const update = fromDraft(draft);
+      update.admitted = admitted;
+      return update;
     }),
     reapChild: stopChild(({ context, event }) => String(laneOf(context, (event as { index: number }).index))),
     settleCall: assign(({ context, event, spawn }) => {
@@ -233,115 +328,76 @@ export const toolBatchMachine = setup({
         settlement = event.type === 'call.failed' ? { index, status: 'failed', failure: event.failure } : { index, status: 'succeeded', output: event.output };
       }
       const failed = settlement.status === 'failed';
-      let admittedLast: number | null = null;
-      // Under failFast a failure ends the batch: nothing more starts. A completion frees one lane, so it admits one call at most.
-      if (!(failed && context.config.policy === 'failFast')) {
-        const next = takeNext(context, draft);
-        if (next !== -1) {
-          const lane = occupy(context, draft, next);
-          admittedLast = next;
-          spawn('runTool', { id: String(lane), input: invocationInput(context, next) });
-        }
-      }
+      // Under failFast a failure ends the batch: nothing more starts.
+      const admitted = failed && context.config.policy === 'failFast' ? noneAdmitted : admit(context, draft, (id, input) => spawn('runTool', { id, input }));
       const update = fromDraft(draft);
       update.awaiting = awaiting;
       update.settled = context.settled + 1;
       update.failureCount = context.failureCount + (failed ? 1 : 0);
       update.firstFailure = failed && context.firstFailure === null ? index : context.firstFailure;
-      update.settlements = appendSettlements(context.settlements, [settlement]);
-      update.admittedLast = admittedLast;
+      update.settlements = appendSettlements(context.settlements, settlement);
+      update.admitted = admitted;
       return update;
     }),
-    announceSettlement: enqueueActions(({ context, event, enqueue, self }) => {
-      assertEvent(event, ['call.succeeded', 'call.failed', 'call.deny']);
-      const listened = isListened(self, ['call.settled', 'call.started']);
-      if (!listened && !context.config.notifyParent) return;
-      const last = lastSettlement(context);
-      const at = clockNow(self.system) - context.config.origin;
-      const call = context.config.calls[last.index]!;
-      const settled: ToolBatchEmitted = { type: 'call.settled', index: last.index, id: call.id, name: call.name, status: last.status === 'succeeded' ? 'succeeded' : 'failed', at };
-      if (last.status !== 'succeeded') settled.failure = last.failure;
-      announce(context, enqueue as unknown as Enqueue, settled, listened);
-      // The call `settleCall` admitted in this step, on the lane this one freed.
-      const started = context.admittedLast;
-      if (started !== null) {
-        const startedCall = context.config.calls[started]!;
-        announce(context, enqueue as unknown as Enqueue, { type: 'call.started', index: started, id: startedCall.id, name: startedCall.name, lane: context.lanes.indexOf(started), at }, listened);
-      }
-    }),
-    holdForApproval: enqueueActions(({ context, event, enqueue, self }) => {
+    announceStep: ({ context, event, self }) => {
+      const events = stepEvents(context, event, self);
+      if (events !== undefined) publish(self, context, events);
+    },
+    holdForApproval: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'call.approvalRequested');
-      const at = clockNow(self.system) - context.config.origin;
       const draft = draftOf(context);
       const lane = laneOf(context, event.index);
       enqueue.stopChild(String(lane));
       release(context, draft, event.index, lane);
-      const call = context.config.calls[event.index]!;
-      const listened = isListened(self, ['call.approvalRequested', 'call.started']);
-      announce(context, enqueue as unknown as Enqueue, { type: 'call.approvalRequested', index: event.index, id: call.id, name: call.name, arguments: event.arguments, at }, listened);
-      admit(context, draft, enqueue as unknown as Enqueue, at, listened);
+      const admitted = admit(context, draft, (id, input) => enqueue.spawnChild('runTool', { id, input }));
       const update = fromDraft(draft);
+      update.admitted = admitted;
       update.awaiting = [...context.awaiting, event.index];
       enqueue.assign(update);
     }),
-    approveCall: enqueueActions(({ context, event, enqueue, self }) => {
+    approveCall: enqueueActions(({ context, event, enqueue }) => {
       const index = awaitingOf(context, event);
       const draft = draftOf(context);
       addReady(draft, index);
       const withApproval = { ...context, approved: [...context.approved, index] };
-      admit(withApproval, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self, ['call.started']));
+      const admitted = admit(withApproval, draft, (id, input) => enqueue.spawnChild('runTool', { id, input }));
       const update = fromDraft(draft);
+      update.admitted = admitted;
       update.awaiting = context.awaiting.filter((i) => i !== index);
       update.approved = withApproval.approved;
       enqueue.assign(update);
     }),
-    scheduleRetry: enqueueActions(({ context, event, enqueue, self }) => {
+    scheduleRetry: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'call.failed');
-      const at = clockNow(self.system) - context.config.origin;
       const draft = draftOf(context);
       const lane = laneOf(context, event.index);
       enqueue.stopChild(String(lane));
       release(context, draft, event.index, lane);
-      const attempt = (context.attempts[event.index] ?? 1) + 1;
-      const delayMs = event.retryInMs!;
       // The wait is an actor of its own, so it runs on the system's clock and survives a restore.
-      enqueue.spawnChild('retryTimer', { id: `retry:${event.index}`, input: { index: event.index, delayMs } });
-      const call = context.config.calls[event.index]!;
-      const listened = isListened(self, ['call.retrying', 'call.started']);
-      announce(context, enqueue as unknown as Enqueue, { type: 'call.retrying', index: event.index, id: call.id, name: call.name, attempt, delayMs, failure: event.failure, at }, listened);
-      admit(context, draft, enqueue as unknown as Enqueue, at, listened);
+      enqueue.spawnChild('retryTimer', { id: `retry:${event.index}`, input: { index: event.index, delayMs: event.retryInMs! } });
+      const admitted = admit(context, draft, (id, input) => enqueue.spawnChild('runTool', { id, input }));
       const update = fromDraft(draft);
+      update.admitted = admitted;
       update.retrying = [...context.retrying, event.index];
-      update.attempts = { ...context.attempts, [event.index]: attempt };
+      update.attempts = { ...context.attempts, [event.index]: (context.attempts[event.index] ?? 1) + 1 };
       enqueue.assign(update);
     }),
-    retryNow: enqueueActions(({ context, event, enqueue, self }) => {
+    retryNow: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'call.retryDue');
       enqueue.stopChild(`retry:${event.index}`);
       const draft = draftOf(context);
       addReady(draft, event.index);
-      admit(context, draft, enqueue as unknown as Enqueue, clockNow(self.system) - context.config.origin, isListened(self, ['call.started']));
+      const admitted = admit(context, draft, (id, input) => enqueue.spawnChild('runTool', { id, input }));
       const update = fromDraft(draft);
+      update.admitted = admitted;
       update.retrying = context.retrying.filter((i) => i !== event.index);
       enqueue.assign(update);
     }),
-    forwardProgress: enqueueActions(({ context, event, enqueue, self }) => {
-      assertEvent(event, 'call.progress');
-      const call = context.config.calls[event.index]!;
-      const progress: ToolBatchEmitted = { type: 'call.progress', index: event.index, id: call.id, name: call.name, progress: event.progress, at: clockNow(self.system) - context.config.origin };
-      if (event.total !== undefined) progress.total = event.total;
-      if (event.message !== undefined) progress.message = event.message;
-      announce(context, enqueue as unknown as Enqueue, progress, isListened(self, ['call.progress']));
-    }),
-    abortRunning: enqueueActions(({ context, enqueue, self }) => {
-      const at = clockNow(self.system) - context.config.origin;
-      const listened = isListened(self, ['call.settled']);
+    abortRunning: enqueueActions(({ context, enqueue }) => {
       const aborted: Settlement[] = [];
       const abort = (index: number, message: string): void => {
         const call = context.config.calls[index]!;
-        const failure = toolFailure(index, call, 'aborted', message, undefined);
-        aborted.push({ index, status: 'aborted', failure });
-        announce(context, enqueue as unknown as Enqueue, { type: 'call.settled', index, id: call.id, name: call.name, status: 'aborted', at, failure }, listened);
+        aborted.push({ index, status: 'aborted', failure: toolFailure(index, call, 'aborted', message, undefined) });
       };
       context.lanes.forEach((index, lane) => {
         if (index === null) return;
@@ -363,20 +419,19 @@ export const toolBatchMachine = setup({
         ready: [],
         settled: context.settled + aborted.length,
         settlements: appendSettlements(context.settlements, aborted),
+        admitted: noneAdmitted,
       });
     }),
     markCancelled: assign({ cancelled: true }),
-    announceBatchSettled: enqueueActions(({ context, enqueue, self }, params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {
-      // Always announced (once per batch): an empty batch settles in its first step, before a root's listeners attach.
-      announce(context, enqueue as unknown as Enqueue, { type: 'batch.settled', status: params.status, at: clockNow(self.system) - context.config.origin }, true);
-    }),
+    announceBatchSettled: ({ context, self }, params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {
+      publish(self, context, [{ type: 'batch.settled', status: params.status, at: sinceStart(context, self) }]);
+    },
   },
 }).createMachine({
   id: 'toolBatch',
   description: 'Runs one turn of tool calls under a concurrency limit and joins them by policy.',
   context: ({ input, self }) => {
     assertToolBatchInput(input);
-    assertToolCalls(input.calls);
     const options = resolveBatchOptions(input.options);
     const concurrency = options.concurrency === Infinity ? unlimitedRunningCalls : options.concurrency;
     const { queues, queueOfTool } = buildQueues(input.calls, options.perToolConcurrency, concurrency);
@@ -403,7 +458,7 @@ export const toolBatchMachine = setup({
       firstFailure: null,
       cancelled: false,
       settlements: emptyLog,
-      admittedLast: null,
+      admitted: noneAdmitted,
       awaiting: [],
       approved: [],
       retrying: [],
@@ -411,46 +466,45 @@ export const toolBatchMachine = setup({
       attempts: {},
     };
   },
-  initial: 'starting',
+  initial: 'running',
   states: {
-    starting: {
-      description: 'Admits the first calls, in index order, up to the limits; an empty batch succeeds at once.',
-      always: [{ guard: 'isEmpty', target: 'succeeded' }, { target: 'running', actions: 'admitQueued' }],
-    },
     running: {
-      description: 'Waits for invocation actors to report. Each report settles the slot at its index and admits the next queued call, in one step.',
+      description:
+        'On entry admits the first calls, in index order, up to the limits (an empty batch succeeds at once). Then waits for invocation actors to report: each report settles the slot at its index and admits the next queued call, in one step.',
+      entry: ['admitQueued', 'announceStep'],
+      always: { guard: 'isEmpty', target: 'succeeded' },
       on: {
         'call.succeeded': [
           { guard: 'isLateCompletion', description: 'Its call no longer runs (the batch aborted it): ignored.' },
-          { guard: and(['isJoinAll', 'isLastToSettle', 'hasEarlierFailures']), target: 'failed', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
-          { guard: 'isLastToSettle', target: 'succeeded', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
-          { actions: ['reapChild', 'settleCall', 'announceSettlement'] },
+          { guard: and(['isLastToSettle', 'isJoinAll', 'hasEarlierFailures']), target: 'failed', actions: ['reapChild', 'settleCall', 'announceStep'] },
+          { guard: 'isLastToSettle', target: 'succeeded', actions: ['reapChild', 'settleCall', 'announceStep'] },
+          { actions: ['reapChild', 'settleCall', 'announceStep'] },
         ],
         'call.failed': [
           { guard: 'isLateCompletion', description: 'Its call no longer runs (the batch aborted it): ignored.' },
-          { guard: 'willRetry', actions: 'scheduleRetry', description: 'Backs off without a lane, then runs again; only a final failure counts.' },
-          { guard: 'isFailFast', target: 'failed', actions: ['reapChild', 'settleCall', 'announceSettlement', 'abortRunning'] },
-          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
-          { guard: 'isJoinAll', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
-          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
-          { guard: 'isSettleAll', actions: ['reapChild', 'settleCall', 'announceSettlement'] },
+          { guard: 'willRetry', actions: ['scheduleRetry', 'announceStep'], description: 'Backs off without a lane, then runs again; only a final failure counts.' },
+          { guard: 'isFailFast', target: 'failed', actions: ['reapChild', 'settleCall', 'abortRunning', 'announceStep'] },
+          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: ['reapChild', 'settleCall', 'announceStep'] },
+          { guard: 'isJoinAll', actions: ['reapChild', 'settleCall', 'announceStep'] },
+          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: ['reapChild', 'settleCall', 'announceStep'] },
+          { guard: 'isSettleAll', actions: ['reapChild', 'settleCall', 'announceStep'] },
         ],
         'call.approvalRequested': [
           { guard: 'isLateCompletion', description: 'Its call no longer runs: ignored.' },
-          { actions: 'holdForApproval', description: 'The call waits for call.approve or call.deny, holding no lane.' },
+          { actions: ['holdForApproval', 'announceStep'], description: 'The call waits for call.approve or call.deny, holding no lane.' },
         ],
-        'call.approve': { guard: 'isAwaitingApproval', actions: 'approveCall' },
+        'call.approve': { guard: 'isAwaitingApproval', actions: ['approveCall', 'announceStep'] },
         'call.deny': [
           { guard: not('isAwaitingApproval'), description: 'No call with that id awaits an approval: ignored.' },
-          { guard: 'isFailFast', target: 'failed', actions: ['settleCall', 'announceSettlement', 'abortRunning'] },
-          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: ['settleCall', 'announceSettlement'] },
-          { guard: 'isJoinAll', actions: ['settleCall', 'announceSettlement'] },
-          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: ['settleCall', 'announceSettlement'] },
-          { guard: 'isSettleAll', actions: ['settleCall', 'announceSettlement'] },
+          { guard: 'isFailFast', target: 'failed', actions: ['settleCall', 'abortRunning', 'announceStep'] },
+          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: ['settleCall', 'announceStep'] },
+          { guard: 'isJoinAll', actions: ['settleCall', 'announceStep'] },
+          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: ['settleCall', 'announceStep'] },
+          { guard: 'isSettleAll', actions: ['settleCall', 'announceStep'] },
         ],
-        'call.retryDue': { guard: 'isRetryDue', actions: 'retryNow' },
-        'call.progress': { guard: not('isLateCompletion'), actions: 'forwardProgress' },
-        'batch.cancel': { target: 'cancelled', actions: ['markCancelled', 'abortRunning'] },
+        'call.retryDue': { guard: 'isRetryDue', actions: ['retryNow', 'announceStep'] },
+        'call.progress': { guard: not('isLateCompletion'), actions: 'announceStep', description: "Forwards the tool's own progress report." },
+        'batch.cancel': { target: 'cancelled', actions: ['markCancelled', 'abortRunning', 'announceStep'] },
       },
     },
     succeeded: {

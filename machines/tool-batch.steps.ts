@@ -12,6 +12,8 @@ import type { ToolBatchContext } from './tool-batch.types.js';
 export interface Draft {
   lanes: (number | null)[];
   queues: AdmissionQueue[];
+  /** The context's queues: a queue of `queues` that is still one of these is shared with snapshots, and is copied before a change. */
+  readonly sharedQueues: readonly AdmissionQueue[];
   running: number;
   /** Approved or retry-due calls waiting for a lane, admitted before the queues (they came first). Copied on write. */
   ready: readonly number[];
@@ -29,7 +31,7 @@ export interface Draft {
  */
 export function draftOf(context: ToolBatchContext): Draft {
   // `ready` is shared until a step changes it (it is empty for almost every step): see `addReady`.
-  return { lanes: context.lanes.slice(), queues: context.queues.slice(), running: context.running, ready: context.ready };
+  return { lanes: context.lanes.slice(), queues: context.queues.slice(), sharedQueues: context.queues, running: context.running, ready: context.ready };
 }
 
 /** The admission queue of call `index`. */
@@ -59,8 +61,8 @@ export function takeNext(context: ToolBatchContext, draft: Draft): number {
     return index;
   }
   if (q === -1) return -1;
-  const queue = draft.queues[q]!;
-  draft.queues[q] = queueWith(queue, queue.head + 1, queue.running);
+  const queue = ownQueue(draft, q);
+  queue.head++;
   return head;
 }
 
@@ -79,9 +81,7 @@ export function occupy(context: ToolBatchContext, draft: Draft, index: number): 
   if (lane === -1) lane = draft.lanes.push(null) - 1;
   draft.lanes[lane] = index;
   draft.running++;
-  const q = queueOf(context, index);
-  const queue = draft.queues[q]!;
-  draft.queues[q] = queueWith(queue, queue.head, queue.running + 1);
+  ownQueue(draft, queueOf(context, index)).running++;
   return lane;
 }
 
@@ -89,9 +89,20 @@ export function occupy(context: ToolBatchContext, draft: Draft, index: number): 
 export function release(context: ToolBatchContext, draft: Draft, index: number, lane: number): void {
   draft.lanes[lane] = null;
   draft.running--;
-  const q = queueOf(context, index);
-  const queue = draft.queues[q]!;
-  draft.queues[q] = queueWith(queue, queue.head, queue.running - 1);
+  ownQueue(draft, queueOf(context, index)).running--;
+}
+
+/**
+ * Queue `q` of the draft, copied first if a snapshot shares it: a step that
+ * releases, takes and admits on one queue makes one copy, not three.
+ */
+function ownQueue(draft: Draft, q: number): { -readonly [K in keyof AdmissionQueue]: AdmissionQueue[K] } {
+  let queue = draft.queues[q]!;
+  if (queue === draft.sharedQueues[q]) {
+    queue = queueWith(queue, queue.head, queue.running);
+    draft.queues[q] = queue;
+  }
+  return queue;
 }
 
 /**

@@ -62,8 +62,8 @@ export interface ToolBatchContext {
   readonly cancelled: boolean;
   /** Every settlement so far, in the order they happened. */
   readonly settlements: SettlementLog;
-  /** The call the last completion admitted (it runs on the lane that completion freed), or `null`. */
-  readonly admittedLast: number | null;
+  /** The calls the last step that admitted or settled calls started, in order (it announces them as `call.started`). */
+  readonly admitted: readonly number[];
   /** Calls waiting for an approval: they hold no lane. */
   readonly awaiting: readonly number[];
   /** Calls that were approved: they run without asking again. */

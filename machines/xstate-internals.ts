@@ -14,6 +14,13 @@
  * - `actor.eventListeners`: whether anyone listens to what an actor emits, so
  *   that the batch builds and emits progress events only when someone does
  *   (about 1 µs per event otherwise, two events per call).
+ * - `actor._actorScope.defer` and `.emit`: the batch announces progress from
+ *   a plain action, which XState executes after the listeners are attached
+ *   (a root actor's first step executes at `start()`), so it can build its
+ *   events only when someone listens. `enqueueActions` and `emit` decide while
+ *   resolving, which for the first step happens inside `createActor`, before
+ *   any `.on()`; and `enqueueActions` builds its helpers on every call. It
+ *   defers the emission to the end of the step, as XState's `emit` does.
  */
 import type { ActorSystem, ActorSystemInfo, AnyActorRef, EventObject } from 'xstate';
 
@@ -103,4 +110,32 @@ export function isListened(self: AnyActorRef, types: readonly string[]): boolean
   if ((listeners.get('*')?.size ?? 0) > 0) return true;
   for (const type of types) if ((listeners.get(type)?.size ?? 0) > 0) return true;
   return false;
+}
+
+/** What `scopeOf` gives: the two parts of an actor's scope that plain actions cannot reach. */
+export interface ActorScopeInternals {
+  /** Runs `fn` once the current step is committed (the actor's snapshot is the new one). */
+  defer(fn: () => void): void;
+  /** Calls the listeners of `event.type` and of `'*'`, as XState's `emit` action does. */
+  emit(event: EventObject): void;
+}
+
+/**
+ * The actor's scope, as its own built-in actions get it.
+ *
+ * @param self - the actor (`self` in an action).
+ * @returns its `defer` and `emit`.
+ * @throws `TypeError` when the actor has no scope (an XState that changed this internal).
+ * @example
+ * ```ts
+ * const scope = scopeOf(self);
+ * scope.defer(() => scope.emit({ type: 'call.started' }));
+ * ```
+ */
+export function scopeOf(self: AnyActorRef): ActorScopeInternals {
+  const scope = (self as { _actorScope?: ActorScopeInternals })._actorScope;
+  if (typeof scope?.defer !== 'function' || typeof scope.emit !== 'function') {
+    throw new TypeError('This XState version has no actor scope with defer and emit: use the xstate version in the peer dependency range');
+  }
+  return scope;
 }

@@ -319,5 +319,57 @@ describe('toolBatchMachine', () => {
         { type: 'batch.settled', status: 'failed', at: 12 },
       ]);
     });
+
+    it('announces a failFast failure, then the calls it aborted in lane order, then the batch', async () => {
+      const ctl = controlledTool();
+      const { events, done } = startBatch([ctl.tool], callsFor('ctl', 4), { concurrency: 3, policy: 'failFast' });
+      await flush();
+      ctl.reject('c1', new Error('boom'));
+      await done;
+      expect(events.map((e) => [e.type, 'id' in e ? e.id : '', 'lane' in e ? e.lane : 'status' in e ? e.status : ''])).toEqual([
+        ['call.started', 'c0', 0],
+        ['call.started', 'c1', 1],
+        ['call.started', 'c2', 2],
+        ['call.settled', 'c1', 'failed'],
+        ['call.settled', 'c0', 'aborted'],
+        ['call.settled', 'c2', 'aborted'],
+        ['batch.settled', '', 'failed'],
+      ]);
+    });
+
+    it('announces the calls a cancel aborted, and no call.started for the queued ones', async () => {
+      const ctl = controlledTool();
+      const { actor, events, done } = startBatch([ctl.tool], callsFor('ctl', 4), { concurrency: 2 });
+      await flush();
+      ctl.resolve('c1', 'one');
+      await flush();
+      actor.send({ type: 'batch.cancel' });
+      await done;
+      expect(events.map((e) => [e.type, 'id' in e ? e.id : '', 'lane' in e ? e.lane : 'status' in e ? e.status : ''])).toEqual([
+        ['call.started', 'c0', 0],
+        ['call.started', 'c1', 1],
+        ['call.settled', 'c1', 'succeeded'],
+        ['call.started', 'c2', 1],
+        ['call.settled', 'c0', 'aborted'],
+        ['call.settled', 'c2', 'aborted'],
+        ['batch.settled', '', 'cancelled'],
+      ]);
+    });
+
+    it('reaches listeners attached before start() with the first admissions, and an empty batch with batch.settled', async () => {
+      const empty = startBatch([], [], {});
+      await empty.done;
+      expect(empty.events).toEqual([{ type: 'batch.settled', status: 'succeeded', at: 0 }]);
+      const ctl = controlledTool();
+      const machine = toolBatchMachine.provide({ actors: { runTool: createToolRouter([ctl.tool]).runTool } });
+      const actor = createActor(machine, { input: { calls: callsFor('ctl', 3), options: { concurrency: 2 } }, clock: new SimulatedClock() });
+      const started: string[] = [];
+      actor.on('call.started', (event) => started.push(`${event.id}@${event.lane}`));
+      actor.start();
+      expect(started).toEqual(['c0@0', 'c1@1']);
+      ctl.resolve('c0');
+      await flush();
+      expect(started).toEqual(['c0@0', 'c1@1', 'c2@0']);
+    });
   });
 });

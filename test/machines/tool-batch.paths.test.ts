@@ -36,9 +36,8 @@ function branchesOf(path: BatchPath, taken: Set<AnyTransitionDefinition>): void 
     const before = path.steps[i - 1]!.snapshot;
     for (const t of toolBatchMachine.getTransitionData(before, path.steps[i]!.event as ToolBatchEvent)) taken.add(t);
   }
-  // The initial step took one of `starting`'s eventless branches.
-  const starting = toolBatchMachine.root.states.starting!.always!;
-  taken.add(path.steps[0]!.snapshot.value === 'succeeded' && path.steps.length === 1 ? starting[0]! : starting[1]!);
+  // An empty batch's initial step took `running`'s eventless branch to `succeeded`.
+  if (path.steps[0]!.snapshot.value === 'succeeded' && path.steps.length === 1) taken.add(toolBatchMachine.root.states.running!.always![0]!);
 }
 
 interface Exploration {
@@ -172,7 +171,7 @@ describe('toolBatchMachine paths', () => {
     }
     const missing = branches.filter((b) => !taken.has(b.transition)).map((b) => b.label);
     console.log(`transition coverage: ${branches.length - missing.length}/${branches.length} branches over ${configurations.length} configurations, ${totalPaths} complete paths`);
-    expect(branches.length).toBeGreaterThanOrEqual(25);
+    expect(branches.length).toBeGreaterThanOrEqual(24);
     expect(missing).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { assign, createActor, setup, SimulatedClock, toPromise, type AnyActorRef } from 'xstate';
 import { toolBatchMachine, type ToolBatchEmitted } from '../../machines/tool-batch.machine.js';
 import { agentLoopMachine } from '../../machines/agent-loop.machine.js';
+import { appendSettlements, emptyLog, lastSettlements, trailingAborted, type Settlement } from '../../machines/settlement-log.js';
 import { createAgentMachine } from '../../src/runtime/agent.js';
 import { createToolRouter, defineTool } from '../../src/runtime/tools.js';
 import { createScriptedModel } from '../../src/testing/index.js';
@@ -155,5 +156,20 @@ describe('toolBatchMachine as a value', () => {
       { role: 'assistant', content: 'both done' },
     ]);
     expect(agentLoopMachine.id).toBe('agentLoop');
+  });
+
+  it('reads the tail of the settlement log across chunks, and counts the aborted calls at its end', () => {
+    const settled = (index: number): Settlement => ({ index, status: 'succeeded', output: { id: `c${index}`, result: index } });
+    const aborted = (index: number): Settlement => ({ index, status: 'aborted', failure: { index, id: `c${index}`, name: 't', kind: 'aborted', message: 'x', error: undefined } });
+    let log = emptyLog;
+    for (let i = 0; i < 70; i++) log = appendSettlements(log, [settled(i)]);
+    log = appendSettlements(log, [aborted(70), aborted(71)]);
+    expect(log.chunks.length).toBe(2);
+    expect(lastSettlements(log, 9).map((s) => s.index)).toEqual([63, 64, 65, 66, 67, 68, 69, 70, 71]);
+    expect(lastSettlements(log, 72).map((s) => s.index)).toEqual(Array.from({ length: 72 }, (_, i) => i));
+    expect(lastSettlements(log, 0)).toEqual([]);
+    expect(trailingAborted(log)).toBe(2);
+    expect(trailingAborted(appendSettlements(emptyLog, [aborted(0), aborted(1)]))).toBe(2);
+    expect(trailingAborted(emptyLog)).toBe(0);
   });
 });

@@ -42,7 +42,7 @@ describe('npm run visualize', () => {
   it('copies the batch diagram into the README between its markers', () => {
     const readme = files.get('README.md')!;
     const block = readme.slice(readme.indexOf(readmeMarkers.start), readme.indexOf(readmeMarkers.end));
-    expect(block).toContain('```mermaid\nstateDiagram-v2\n  [*] --> starting\n');
+    expect(block).toContain('```mermaid\nstateDiagram-v2\n  [*] --> running\n');
     expect(files.get('visualizations/tool-batch.md')).toContain(block.slice(block.indexOf('```mermaid')));
   });
 
@@ -59,10 +59,10 @@ describe('npm run visualize', () => {
 
   it('draws the eventless transitions that toDirectedGraph leaves out, and marks final states', () => {
     const batch = files.get('visualizations/tool-batch.md')!;
-    expect(batch).toContain('  starting --> succeeded : always [isEmpty]\n');
-    expect(batch).toContain('  starting --> running : always\n');
+    expect(batch).toContain('  running --> succeeded : always [isEmpty]\n');
     for (const final of ['succeeded', 'failed', 'cancelled']) expect(batch).toContain(`  ${final} --> [*]\n`);
-    expect(batch).toContain('| `starting` | `always` |  | `running` | `admitQueued` |');
+    expect(batch).toContain('| `running` | `always` | `isEmpty` | `succeeded` |  |');
+    expect(batch).toContain('    entry / admitQueued, announceStep\n');
     expect(batch).toContain('| `isFailFast` | running → failed on call.failed; running → failed on call.deny |');
   });
 
