@@ -12,7 +12,9 @@
  * median of interleaved rounds (the order of the systems rotates each round),
  * the ratio to the floor (of the medians, and the median of each round's
  * ratio), and allocation per call (bytes allocated while the run ran, from
- * V8's GC records).
+ * V8's GC records). Each measurement starts on a collected heap and ends
+ * with a full collection inside its timing, so each system pays for the
+ * garbage it made, and for nobody else's.
  *
  * Run with `npx tsx bench/floor.ts [--rounds 9]`. `XPT_ROOT` points it at
  * another checkout of the library (to measure a commit before a change).
@@ -88,7 +90,7 @@ const systems: Record<string, System> = {
 };
 
 setFlagsFromString('--expose-gc');
-/** A full collection, so that no measurement pays for the garbage the one before it left. */
+/** A full collection: before a measurement (untimed), so that it starts on a clean heap, and at its end (timed). */
 const collectGarbage = runInNewContext('gc') as () => void;
 
 /** Runs `batches` batches of `k` calls one after another; returns µs per batch and bytes allocated per call. */
@@ -99,6 +101,8 @@ async function measure(system: System, k: number, batches: number): Promise<{ us
   profiler.start();
   const t0 = performance.now();
   for (let b = 0; b < batches; b++) await system(k);
+  // Inside the timing: each system pays for collecting all the garbage it made, what it kept until the end included.
+  collectGarbage();
   const elapsed = performance.now() - t0;
   const after = process.memoryUsage().heapUsed;
   const { statistics } = profiler.stop();

@@ -424,7 +424,7 @@ export const toolBatchMachine = setup({
     }),
     markCancelled: assign({ cancelled: true }),
     announceBatchSettled: ({ context, self }, params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {
-      publish(self, context, [{ type: 'batch.settled', status: params.status, at: sinceStart(context, self) }]);
+      if (isHeard(self, context, ['batch.settled'])) publish(self, context, [{ type: 'batch.settled', status: params.status, at: sinceStart(context, self) }]);
     },
   },
 }).createMachine({
