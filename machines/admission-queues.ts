@@ -69,9 +69,7 @@ export function buildQueues(calls: readonly ToolCall[], perTool: Record<string, 
 }
 
 /**
- * A copy of `queue` with a new cursor and running count. Written out, not
- * spread: a step often changes a queue it made a moment before, and on
- * Node.js 20 spreading a freshly made object costs microseconds.
+ * A copy of `queue` with a new cursor and running count.
  *
  * @example
  * ```ts

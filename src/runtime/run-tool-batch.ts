@@ -157,7 +157,7 @@ async function runDurably(
 ): Promise<ToolOutput[] | SettledResult[]> {
   const { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve } = options;
   const restored = store !== undefined && runId !== undefined ? await loadCheckpoint(store, runId, 'batch') : undefined;
-  // Built up rather than spread: on Node.js 20, spreading a freshly made object costs microseconds per batch.
+  // Built up rather than spread: on Node.js 20, `{ ...a, key }` costs about 1 µs per key `a` lacks (bench/spread.mjs).
   const input: ToolBatchInput = { calls, options: batchOptions };
   if (runId !== undefined) input.runId = runId;
   const actorOptions: ActorOptions<ReturnType<typeof machineFor>> & { input: ToolBatchInput } = { input, clock: clock ?? createWallClock() };
