@@ -96,6 +96,9 @@ export const unlimitedRunningCalls = 256;
 
 const abortMessage = 'aborted before it settled: the batch ended';
 
+/** The events `settleCall` settles a call on. */
+const settlingEvents = ['call.succeeded', 'call.failed', 'call.deny'] as const;
+
 /** Calls admitted by a step that admitted none: one shared empty list. */
 const noneAdmitted: readonly number[] = Object.freeze([]);
 
@@ -312,7 +315,7 @@ export const toolBatchMachine = setup({
     }),
     reapChild: stopChild(({ context, event }) => String(laneOf(context, (event as { index: number }).index))),
     settleCall: assign(({ context, event, spawn }) => {
-      assertEvent(event, ['call.succeeded', 'call.failed', 'call.deny']);
+      assertEvent(event, settlingEvents);
       const draft = draftOf(context);
       let settlement: Settlement;
       let index: number;

@@ -192,6 +192,33 @@ function settleWithError(index: number, call: ToolCall, error: unknown): ToolCal
 type Scope = ActorScope<ToolCallSnapshot, ToolCallEvent>;
 
 /**
+ * Per-actor state kept off the snapshot (as XState's `fromPromise` keeps its
+ * controllers), keyed weakly by actor, and counted: most calls never read
+ * `signal` and have no timeout, and with nothing in the table each of a
+ * call's lookups is a number comparison, not a hash.
+ */
+class ActorTable<V> {
+  readonly #byActor = new WeakMap<AnyActorRef, V>();
+  #count = 0;
+
+  get(self: AnyActorRef): V | undefined {
+    return this.#count === 0 ? undefined : this.#byActor.get(self);
+  }
+
+  set(self: AnyActorRef, value: V): void {
+    if (!this.#byActor.has(self)) this.#count++;
+    this.#byActor.set(self, value);
+  }
+
+  /** @returns whether it held `self`. */
+  delete(self: AnyActorRef): boolean {
+    if (this.#count === 0 || !this.#byActor.delete(self)) return false;
+    this.#count--;
+    return true;
+  }
+}
+
+/**
  * What a tool executor gets with each call. A class, so that a call costs one
  * object: the `AbortController` is made when the tool first reads `signal`
  * (most tools never do, and one per call was a measurable share of the
@@ -204,15 +231,15 @@ class RunContext implements ToolRunContext {
   readonly approved: boolean;
   readonly attempt: number;
   readonly #scope: Scope;
-  readonly #controllers: WeakMap<AnyActorRef, AbortController>;
-  readonly #timeoutReasons: WeakMap<AnyActorRef, DOMException>;
+  readonly #controllers: ActorTable<AbortController>;
+  readonly #timeoutReasons: ActorTable<DOMException>;
 
   constructor(
     index: number,
     call: ToolCall,
     scope: Scope,
-    controllers: WeakMap<AnyActorRef, AbortController>,
-    timeoutReasons: WeakMap<AnyActorRef, DOMException>,
+    controllers: ActorTable<AbortController>,
+    timeoutReasons: ActorTable<DOMException>,
     input: ToolCallInput,
   ) {
     this.index = index;
@@ -268,10 +295,11 @@ export function createToolCallLogic(
   options: ToolCallLogicOptions = {},
 ): ToolCallLogic {
   // Keyed by actor so that the logic object itself stays shareable and stateless.
-  const controllers = new WeakMap<AnyActorRef, AbortController>();
-  const timed = new WeakSet<AnyActorRef>();
+  const controllers = new ActorTable<AbortController>();
+  /** The calls whose timeout is scheduled. */
+  const timed = new ActorTable<true>();
   /** The abort reason of each call that timed out, for a tool that reads `signal` only afterwards. */
-  const timeoutReasons = new WeakMap<AnyActorRef, DOMException>();
+  const timeoutReasons = new ActorTable<DOMException>();
   const cancelTimeout = (self: AnyActorRef, system: ActorSystem<ActorSystemInfo>): void => {
     if (timed.delete(self)) system.scheduler.cancel(self, timeoutEventId);
   };
@@ -336,7 +364,7 @@ export function createToolCallLogic(
       if (snapshot.value !== 'running') return;
       const timeoutMs = timeoutFor?.(call) ?? input.timeoutMs ?? undefined;
       if (timeoutMs !== undefined && timeoutMs <= maxTimeoutMs) {
-        timed.add(self);
+        timed.set(self, true);
         scope.system.scheduler.schedule(self, self, { type: 'call.timeout' }, timeoutMs, timeoutEventId);
       }
       const runContext = new RunContext(index, call, scope as Scope, controllers, timeoutReasons, input);
