@@ -6,7 +6,7 @@
  * instead and nothing is started (it then cannot be stopped or restarted).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, Socket } from 'node:net';
+import { answersPing, freePort } from '../../src/cli/demo/local-redis.js';
 
 /** A Redis for one test file. */
 export interface TestRedis {
@@ -23,43 +23,12 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-/** A port the system has just handed out and released. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves when the server answers PING with PONG. */
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    let answer = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('error', () => done(false));
-    socket.on('data', (chunk) => {
-      answer += chunk.toString();
-      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
-    });
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-  });
-}
-
 async function untilReady(port: number, child: ChildProcess, output: () => string): Promise<void> {
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`redis-server exited before it was ready (code ${child.exitCode}): ${output().trim().split('\n').slice(-3).join(' | ')}`);
     }
-    if (await ping(port)) return;
+    if (await answersPing(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

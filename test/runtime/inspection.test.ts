@@ -1,5 +1,5 @@
 import { SimulatedClock, type AnyActorRef, type InspectionEvent } from 'xstate';
-import { createServer, type AddressInfo } from 'node:net';
+import { freePort } from '../../src/cli/demo/local-redis.js';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
@@ -139,17 +139,6 @@ describe('the Stately inspector over a WebSocket (README, "Inspecting a run")', 
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));

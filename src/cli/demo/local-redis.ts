@@ -12,7 +12,15 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/**
+ * A 127.0.0.1 port the system has just handed out and released.
+ *
+ * @example
+ * ```ts
+ * const port = await freePort();
+ * ```
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -23,15 +31,28 @@ function freePort(): Promise<number> {
   });
 }
 
-function answersPing(port: number): Promise<boolean> {
+/**
+ * Whether a Redis on the 127.0.0.1 port answers PING with PONG. The reply
+ * may arrive in pieces: it is read up to its line end.
+ *
+ * @example
+ * ```ts
+ * while (!(await answersPing(port))) await delay(20);
+ * ```
+ */
+export function answersPing(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
+    let answer = '';
     const done = (ok: boolean): void => {
       socket.destroy();
       resolve(ok);
     };
     socket.once('error', () => done(false));
-    socket.once('data', (chunk) => done(chunk.toString().startsWith('+PONG')));
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
     socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
   });
 }
