@@ -3,26 +3,7 @@
  * option and shows the value and its type, in the main entry's style.
  */
 
-/**
- * A value and its type, for option errors.
- *
- * @param value - what the caller passed.
- * @returns such as `` `0` (number) `` or `` `an object` (object) ``.
- * @example
- * ```ts
- * show('x'); // '`"x"` (string)'
- * ```
- */
-export function show(value: unknown): string {
-  let shown: string;
-  if (typeof value === 'string') shown = JSON.stringify(value);
-  else if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) shown = String(value);
-  else if (Array.isArray(value)) shown = 'an array';
-  else if (typeof value === 'function') shown = 'a function';
-  else shown = 'an object';
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return `\`${shown}\` (${type})`;
-}
+import { showValue } from '../../core/describe.js';
 
 /**
  * Throws a `TypeError` unless `value` is an integer from 1 up.
@@ -36,7 +17,7 @@ export function show(value: unknown): string {
  */
 export function assertCount(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Expected \`${field}\` to be an integer from 1 up, got ${show(value)}`);
+    throw new TypeError(`Expected \`${field}\` to be an integer from 1 up, got ${showValue(value)}`);
   }
 }
 
@@ -52,7 +33,7 @@ export function assertCount(value: unknown, field: string): asserts value is num
  */
 export function assertMs(value: unknown, field: string): asserts value is number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(`Expected \`${field}\` to be a number of milliseconds above 0, got ${show(value)}`);
+    throw new TypeError(`Expected \`${field}\` to be a number of milliseconds above 0, got ${showValue(value)}`);
   }
 }
 
@@ -71,7 +52,7 @@ const queueNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
  */
 export function assertQueueName(value: unknown, field = 'queueName'): asserts value is string {
   if (typeof value !== 'string' || !queueNamePattern.test(value)) {
-    throw new TypeError(`Expected \`${field}\` to be 1–100 letters, digits, ".", "_" or "-", got ${show(value)}`);
+    throw new TypeError(`Expected \`${field}\` to be 1–100 letters, digits, ".", "_" or "-", got ${showValue(value)}`);
   }
 }
 
@@ -86,7 +67,7 @@ export function assertQueueName(value: unknown, field = 'queueName'): asserts va
  */
 export function assertLimits(value: unknown): asserts value is Record<string, number> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`Expected \`limits\` to be an object of tool name to limit, got ${show(value)}`);
+    throw new TypeError(`Expected \`limits\` to be an object of tool name to limit, got ${showValue(value)}`);
   }
   for (const [name, limit] of Object.entries(value)) assertCount(limit, `limits.${name}`);
 }

@@ -5,7 +5,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
-import { show } from './checks.js';
+import { showValue } from '../../core/describe.js';
 
 /**
  * A Redis server: a URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS)
@@ -30,7 +30,7 @@ export function assertConnection(connection: unknown, field = 'connection'): ass
   } else if (typeof connection === 'object' && connection !== null && !Array.isArray(connection)) {
     return;
   }
-  throw new TypeError(`Expected \`${field}\` to be a redis:// URL or ioredis options ({ host, port, … }), got ${show(connection)}`);
+  throw new TypeError(`Expected \`${field}\` to be a redis:// URL or ioredis options ({ host, port, … }), got ${showValue(connection)}`);
 }
 
 /**

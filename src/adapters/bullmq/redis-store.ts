@@ -6,8 +6,9 @@
  */
 import type { Redis } from 'ioredis';
 import type { RunCheckpoint, RunStore } from '../../index.js';
+import { assertRunId } from '../../runtime/run-store.js';
 import { assertConnection, createRedisClient, type RedisConnection } from './connection.js';
-import { show } from './checks.js';
+import { showValue } from '../../core/describe.js';
 
 /** Options of `createRedisStore`. */
 export interface RedisStoreOptions {
@@ -22,13 +23,9 @@ export interface RedisRunStore extends RunStore {
   close(): Promise<void>;
 }
 
-/** The same rule as the durable runs' own check: safe as a file name, a Redis key and a job id. */
-const runIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/;
-
+/** The durable runs' own check: a run id is safe as a file name, a Redis key and a job id. */
 function keyOf(prefix: string, runId: unknown): string {
-  if (typeof runId !== 'string' || !runIdPattern.test(runId)) {
-    throw new TypeError(`Expected \`runId\` to be 1–200 letters, digits, ".", "_", ":" or "-", starting with a letter or digit, got ${show(runId)}`);
-  }
+  assertRunId(runId);
   return `${prefix}:run:${runId}`;
 }
 
@@ -54,9 +51,9 @@ function isClient(value: unknown): value is Redis {
  */
 export function createRedisStore(connection: RedisConnection | Redis, options: RedisStoreOptions = {}): RedisRunStore {
   const { prefix = 'xstate-parallel-tools', ttlSeconds } = options;
-  if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`Expected \`prefix\` to be a non-empty string, got ${show(prefix)}`);
+  if (typeof prefix !== 'string' || prefix === '') throw new TypeError(`Expected \`prefix\` to be a non-empty string, got ${showValue(prefix)}`);
   if (ttlSeconds !== undefined && (typeof ttlSeconds !== 'number' || !Number.isInteger(ttlSeconds) || ttlSeconds < 1)) {
-    throw new TypeError(`Expected \`ttlSeconds\` to be an integer from 1 up, got ${show(ttlSeconds)}`);
+    throw new TypeError(`Expected \`ttlSeconds\` to be an integer from 1 up, got ${showValue(ttlSeconds)}`);
   }
   const given = isClient(connection) ? connection : undefined;
   if (given === undefined) assertConnection(connection);

@@ -27,7 +27,8 @@
  */
 import { createToolCallLogic, ToolCallError, type AnyTool, type ToolCall, type ToolCallLogic, type ToolExecutor, type ToolRunContext } from '../../index.js';
 import { assertConnection, bullmqConnection, createRedisClient, describeConnection, type RedisConnection } from './connection.js';
-import { assertLimits, assertMs, assertQueueName, show } from './checks.js';
+import { assertLimits, assertMs, assertQueueName } from './checks.js';
+import { showValue } from '../../core/describe.js';
 import { openQueueChannel, type QueueChannel, type Waiter } from './queue-channel.js';
 import { retryDelay } from '../../runtime/tools.js';
 import { cancelChannel, cancelReasonOf, defaultPrefix, defaultQueueName, jobDataFor, jobIdFor, queueFor, type CancelMessage, type CancelReason } from './wire.js';
@@ -88,7 +89,7 @@ export interface BullMQRunner {
  * ```
  */
 export function createBullMQRunner(options: BullMQRunnerOptions): BullMQRunner {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object with \`connection\`, got ${show(options)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object with \`connection\`, got ${showValue(options)}`);
   const { connection, queueName = defaultQueueName, prefix = defaultPrefix, limits = {}, tools = [], redisTimeoutMs = 10_000, retainSeconds = 86_400 } = options;
   assertConnection(connection);
   assertQueueName(queueName);
@@ -96,7 +97,7 @@ export function createBullMQRunner(options: BullMQRunnerOptions): BullMQRunner {
   assertLimits(limits);
   assertMs(redisTimeoutMs, 'redisTimeoutMs');
   assertMs(retainSeconds, 'retainSeconds');
-  if (!Array.isArray(tools)) throw new TypeError(`Expected \`tools\` to be an array of tools, got ${show(tools)}`);
+  if (!Array.isArray(tools)) throw new TypeError(`Expected \`tools\` to be an array of tools, got ${showValue(tools)}`);
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
 
   const where = `Redis at ${describeConnection(connection)}`;

@@ -25,7 +25,8 @@ import { hostname } from 'node:os';
 import { Queue, Worker, type Job } from 'bullmq';
 import { createToolRouter, type AnyTool } from '../../index.js';
 import { assertConnection, bullmqConnection, createRedisClient, type RedisConnection } from './connection.js';
-import { assertCount, assertLimits, assertMs, assertQueueName, show } from './checks.js';
+import { assertCount, assertLimits, assertMs, assertQueueName } from './checks.js';
+import { showValue } from '../../core/describe.js';
 import { listenForCancels } from './cancel-listener.js';
 import { failJob, runToolJob } from './tool-job.js';
 import { cancelChannel, defaultPrefix, defaultQueueName, toolQueueName, type CancelReason, type ToolJobData } from './wire.js';
@@ -85,7 +86,7 @@ export interface BullMQToolWorker {
  * ```
  */
 export function createBullMQWorker(options: BullMQWorkerOptions): BullMQToolWorker {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object with \`connection\` and \`tools\`, got ${show(options)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object with \`connection\` and \`tools\`, got ${showValue(options)}`);
   const { connection, tools, concurrency = 16, queueName = defaultQueueName, prefix = defaultPrefix, limits = {}, reportWorker = false } = options;
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const onError = options.onError ?? ((error: Error) => console.error(`xstate-parallel-tools worker ${name}: ${error.message}`));
@@ -94,7 +95,7 @@ export function createBullMQWorker(options: BullMQWorkerOptions): BullMQToolWork
   assertQueueName(queueName);
   assertQueueName(prefix, 'prefix');
   assertLimits(limits);
-  if (typeof name !== 'string' || name === '') throw new TypeError(`Expected \`name\` to be a non-empty string, got ${show(name)}`);
+  if (typeof name !== 'string' || name === '') throw new TypeError(`Expected \`name\` to be a non-empty string, got ${showValue(name)}`);
   for (const field of ['lockDuration', 'stalledInterval'] as const) if (options[field] !== undefined) assertMs(options[field], field);
   if (options.maxStalledCount !== undefined) assertCount(options.maxStalledCount, 'maxStalledCount');
   const router = createToolRouter(tools);

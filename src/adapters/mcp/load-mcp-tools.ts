@@ -4,6 +4,7 @@
 import type { Tool as McpToolDefinition } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyTool } from '../../index.js';
 import { createMcpTool, type McpToolClient } from './mcp-tool.js';
+import { showValue } from '../../core/describe.js';
 
 /**
  * Options of `loadMcpTools`.
@@ -118,15 +119,3 @@ async function listAllTools(client: McpToolClient): Promise<McpToolDefinition[]>
   return tools;
 }
 
-/** A value and its type for error messages, as the main entry shows them: `` `0` (number) ``, `` `"x"` (string) ``. */
-function showValue(value: unknown): string {
-  let shown: string;
-  if (typeof value === 'string') shown = JSON.stringify(value);
-  else if (typeof value === 'bigint') shown = `${value}n`;
-  else if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) shown = String(value);
-  else if (Array.isArray(value)) shown = 'an array';
-  else if (typeof value === 'function') shown = 'a function';
-  else shown = 'an object';
-  const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  return `\`${shown}\` (${type})`;
-}
