@@ -241,6 +241,32 @@ function fromDraft(draft: Draft): ContextUpdate {
   return { lanes: draft.lanes, queues: draft.queues, running: draft.running, ready: draft.ready };
 }
 
+/** Admits what the draft has room for (`admit`), and returns the step's update: the draft's fields and `admitted`. */
+function admitInto(context: ToolBatchContext, draft: Draft, start: (id: string, input: ToolCallInput) => void): ContextUpdate {
+  const admitted = admit(context, draft, start);
+  const update = fromDraft(draft);
+  update.admitted = admitted;
+  return update;
+}
+
+/** The part of `enqueueActions`' `enqueue` that the rare steps use. */
+interface Enqueue {
+  stopChild(id: string): void;
+  spawnChild(src: 'runTool', options: { id: string; input: ToolCallInput }): void;
+}
+
+/** Starts an admitted call's invocation actor from an `enqueueActions` step. */
+function spawnerOf(enqueue: Enqueue): (id: string, input: ToolCallInput) => void {
+  return (id, input) => enqueue.spawnChild('runTool', { id, input });
+}
+
+/** Stops the invocation actor of call `index` and frees its lane and queue place in the draft: the call waits without one. */
+function vacate(context: ToolBatchContext, draft: Draft, enqueue: Enqueue, index: number): void {
+  const lane = laneOf(context, index);
+  enqueue.stopChild(String(lane));
+  release(context, draft, index, lane);
+}
+
 /** The index of the awaiting call an approval event names, or `-1`. */
 function awaitingOf(context: ToolBatchContext, event: ToolBatchEvent): number {
   return event.type === 'call.approve' || event.type === 'call.deny' ? findById(context, context.awaiting, event.id) : -1;
@@ -307,11 +333,7 @@ export const toolBatchMachine = setup({
   },
   actions: {
     admitQueued: assign(({ context, spawn }) => {
-      const draft = draftOf(context);
-      const admitted = admit(context, draft, (id, input) => spawn('runTool', { id, input }));
-      const update = fromDraft(draft);
-      update.admitted = admitted;
-      return update;
+      return admitInto(context, draftOf(context), (id, input) => spawn('runTool', { id, input }));
     }),
     reapChild: stopChild(({ context, event }) => String(laneOf(context, (event as { index: number }).index))),
     settleCall: assign(({ context, event, spawn }) => {
@@ -349,12 +371,8 @@ export const toolBatchMachine = setup({
     holdForApproval: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'call.approvalRequested');
       const draft = draftOf(context);
-      const lane = laneOf(context, event.index);
-      enqueue.stopChild(String(lane));
-      release(context, draft, event.index, lane);
-      const admitted = admit(context, draft, (id, input) => enqueue.spawnChild('runTool', { id, input }));
-      const update = fromDraft(draft);
-      update.admitted = admitted;
+      vacate(context, draft, enqueue, event.index);
+      const update = admitInto(context, draft, spawnerOf(enqueue));
       update.awaiting = [...context.awaiting, event.index];
       enqueue.assign(update);
     }),
@@ -363,9 +381,7 @@ export const toolBatchMachine = setup({
       const draft = draftOf(context);
       addReady(draft, index);
       const withApproval = { ...context, approved: [...context.approved, index] };
-      const admitted = admit(withApproval, draft, (id, input) => enqueue.spawnChild('runTool', { id, input }));
-      const update = fromDraft(draft);
-      update.admitted = admitted;
+      const update = admitInto(withApproval, draft, spawnerOf(enqueue));
       update.awaiting = context.awaiting.filter((i) => i !== index);
       update.approved = withApproval.approved;
       enqueue.assign(update);
@@ -373,14 +389,10 @@ export const toolBatchMachine = setup({
     scheduleRetry: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'call.failed');
       const draft = draftOf(context);
-      const lane = laneOf(context, event.index);
-      enqueue.stopChild(String(lane));
-      release(context, draft, event.index, lane);
+      vacate(context, draft, enqueue, event.index);
       // The wait is an actor of its own, so it runs on the system's clock and survives a restore.
       enqueue.spawnChild('retryTimer', { id: `retry:${event.index}`, input: { index: event.index, delayMs: event.retryInMs! } });
-      const admitted = admit(context, draft, (id, input) => enqueue.spawnChild('runTool', { id, input }));
-      const update = fromDraft(draft);
-      update.admitted = admitted;
+      const update = admitInto(context, draft, spawnerOf(enqueue));
       update.retrying = [...context.retrying, event.index];
       update.attempts = { ...context.attempts, [event.index]: (context.attempts[event.index] ?? 1) + 1 };
       enqueue.assign(update);
@@ -390,9 +402,7 @@ export const toolBatchMachine = setup({
       enqueue.stopChild(`retry:${event.index}`);
       const draft = draftOf(context);
       addReady(draft, event.index);
-      const admitted = admit(context, draft, (id, input) => enqueue.spawnChild('runTool', { id, input }));
-      const update = fromDraft(draft);
-      update.admitted = admitted;
+      const update = admitInto(context, draft, spawnerOf(enqueue));
       update.retrying = context.retrying.filter((i) => i !== event.index);
       enqueue.assign(update);
     }),
