@@ -8,26 +8,15 @@ import { describe, expect, it, vi } from 'vitest';
 import { createActor, SimulatedClock, toPromise } from 'xstate';
 import { z } from 'zod';
 import { toolBatchMachine } from '../../machines/tool-batch.machine.js';
-import { ToolBatchError, ToolCallError } from '../../src/core/errors.js';
+import { ToolCallError } from '../../src/core/errors.js';
 import { runToolBatch, type RunToolBatchOptions } from '../../src/runtime/run-tool-batch.js';
 import type { BatchOptions, SettledResult, ToolCall } from '../../src/core/schemas.js';
 import { createToolRouter, defineTool, type AnyTool } from '../../src/runtime/tools.js';
 import { controlledTool, flush } from '../helpers/controlled-tool.js';
 import { guardUnhandled } from '../helpers/unhandled.js';
+import { echo, failureAmongGood, good, goodOutput, rejectionOf, starts } from '../helpers/good-calls.js';
 
 guardUnhandled();
-
-/** Counts every start, so a test can show that nothing ran. */
-let started = 0;
-const echo = defineTool({
-  name: 'echo',
-  description: 'echoes its text',
-  parameters: z.object({ text: z.string() }),
-  execute: ({ text }) => {
-    started++;
-    return `echo:${text}`;
-  },
-});
 
 /** A tool that does whatever the test says with its call. */
 function badTool(name: string, execute: (context: { signal: AbortSignal }) => unknown, timeoutMs?: number): AnyTool {
@@ -37,36 +26,10 @@ function badTool(name: string, execute: (context: { signal: AbortSignal }) => un
     parameters: z.unknown(),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     execute: (_args, { signal }) => {
-      started++;
+      starts.count++;
       return execute({ signal });
     },
   });
-}
-
-/** The batch's rejection; fails the test if it resolves. */
-function rejectionOf(batch: Promise<unknown>): Promise<ToolBatchError> {
-  return batch.then(
-    (value) => {
-      throw new Error(`expected the batch to fail, got ${JSON.stringify(value)}`);
-    },
-    (error: unknown) => error as ToolBatchError,
-  );
-}
-
-const good = (i: number): ToolCall => ({ id: `g${i}`, name: 'echo', arguments: { text: `t${i}` } });
-const goodOutput = (i: number) => ({ id: `g${i}`, result: `echo:t${i}` });
-
-/** Runs `[good 0, bad, good 2]` under joinAll and returns the one failure; the good outputs must survive around it. */
-async function failureAmongGood(bad: Omit<ToolCall, 'id'>, tools: AnyTool[] = [], options: Partial<RunToolBatchOptions> = {}) {
-  const calls = [good(0), { id: 'bad', ...bad }, good(2)];
-  const error = await rejectionOf(runToolBatch(calls, { tools: [echo, ...tools], policy: 'joinAll', ...options } as RunToolBatchOptions));
-  expect(ToolBatchError.isInstance(error)).toBe(true);
-  expect(error.policy).toBe('joinAll');
-  expect(error.outputs).toEqual([goodOutput(0), undefined, goodOutput(2)]);
-  expect(error.failures).toHaveLength(1);
-  const failure = error.failures[0]!;
-  expect([failure.index, failure.id, failure.name]).toEqual([1, 'bad', bad.name]);
-  return failure;
 }
 
 describe('bad input', () => {
@@ -85,10 +48,10 @@ describe('bad input', () => {
       ['ids repeat', [good(0), good(1), { ...good(2), id: 'g0' }], 'Expected unique call ids, got `"g0"` twice (calls[2].id)'],
     ];
     it.each(cases)('%s', async (_label, calls, message) => {
-      started = 0;
+      starts.count = 0;
       await expect(runToolBatch(calls as ToolCall[], { tools: [echo] })).rejects.toThrow(new TypeError(message));
       await flush();
-      expect(started).toBe(0);
+      expect(starts.count).toBe(0);
     });
   });
 
@@ -108,10 +71,10 @@ describe('bad input', () => {
       ['a per-tool limit of 0', { perToolConcurrency: { echo: 0 } }, 'Expected `perToolConcurrency.echo` to be an integer from 1 and up or `Infinity`, got `0` (number)'],
     ];
     it.each(cases)('%s', async (_label, options, message) => {
-      started = 0;
+      starts.count = 0;
       await expect(runToolBatch([good(0)], { tools: [echo], ...options })).rejects.toThrow(new TypeError(message));
       await flush();
-      expect(started).toBe(0);
+      expect(starts.count).toBe(0);
     });
 
     it('no tools and no router', async () => {

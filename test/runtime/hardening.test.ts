@@ -11,7 +11,6 @@ import { createActor } from 'xstate';
 import { z } from 'zod';
 import { toolBatchMachine } from '../../machines/tool-batch.machine.js';
 import { maxResultDepth } from '../../machines/json-result.js';
-import { ToolBatchError } from '../../src/core/errors.js';
 import type { ToolCall, ToolFailure } from '../../src/core/schemas.js';
 import { assertToolBatchInput } from '../../src/core/options.js';
 import { runAgent, runAgentOptionKeys, type RunAgentOptions } from '../../src/runtime/agent.js';
@@ -22,40 +21,16 @@ import { createToolRouter, defineTool, type AnyTool } from '../../src/runtime/to
 import { controlledTool, flush } from '../helpers/controlled-tool.js';
 import { guardUnhandled } from '../helpers/unhandled.js';
 import { hostile } from '../helpers/hostile.js';
+import { echo, failureAmongGood, good, goodOutput, starts } from '../helpers/good-calls.js';
 
 guardUnhandled();
-
-let started = 0;
-const echo = defineTool({
-  name: 'echo',
-  description: 'echoes its text',
-  parameters: z.object({ text: z.string() }),
-  execute: ({ text }) => {
-    started++;
-    return `echo:${text}`;
-  },
-});
-
-const good = (i: number): ToolCall => ({ id: `g${i}`, name: 'echo', arguments: { text: `t${i}` } });
-const goodOutput = (i: number) => ({ id: `g${i}`, result: `echo:t${i}` });
 
 /** A tool named `bad` that does what the test says. */
 const badTool = (execute: () => unknown): AnyTool =>
   defineTool({ name: 'bad', description: 'misbehaves', parameters: z.unknown(), execute });
 
-/** Runs `[good 0, bad, good 2]` under joinAll; the good outputs must survive around the one failure, which it returns. */
-async function failureAmongGood(tool: AnyTool, args: unknown = {}): Promise<ToolFailure> {
-  const calls = [good(0), { id: 'bad', name: tool.name, arguments: args }, good(2)];
-  const error = (await runToolBatch(calls, { tools: [echo, tool], policy: 'joinAll' }).then(
-    () => expect.fail('the batch should fail'),
-    (e: unknown) => e,
-  )) as ToolBatchError;
-  expect(ToolBatchError.isInstance(error)).toBe(true);
-  expect(error.outputs).toEqual([goodOutput(0), undefined, goodOutput(2)]);
-  expect(error.failures).toHaveLength(1);
-  expect([error.failures[0]!.index, error.failures[0]!.id]).toEqual([1, 'bad']);
-  return error.failures[0]!;
-}
+/** Runs `[good 0, bad, good 2]` under joinAll with `tool` as the bad call's tool; returns its failure. */
+const failureOf = (tool: AnyTool, args: unknown = {}): Promise<ToolFailure> => failureAmongGood({ name: tool.name, arguments: args }, [tool]);
 
 describe('class 1: a hostile thrown value fails its own call with kind error', () => {
   const cases: Array<[string, () => unknown, string]> = [
@@ -69,14 +44,14 @@ describe('class 1: a hostile thrown value fails its own call with kind error', (
   describe.each(['throws', 'rejects with'])('a tool that %s', (how) => {
     it.each(cases)('%s', async (_label, make, message) => {
       const value = make();
-      const failure = await failureAmongGood(badTool(() => (how === 'throws' ? (() => { throw value; })() : Promise.reject(value))));
+      const failure = await failureOf(badTool(() => (how === 'throws' ? (() => { throw value; })() : Promise.reject(value))));
       expect([failure.kind, failure.message]).toEqual(['error', message]);
       expect(failure.error).toBe(value);
     });
   });
 
   it('a result whose JSON check throws a hostile value fails with invalidResult, described safely', async () => {
-    const failure = await failureAmongGood(badTool(() => ({ get x(): never { throw hostile.proxyThatThrows(); } })));
+    const failure = await failureOf(badTool(() => ({ get x(): never { throw hostile.proxyThatThrows(); } })));
     expect([failure.kind, failure.message]).toEqual([
       'invalidResult',
       "the tool's result is not JSON: reading it threw: a non-Error value: a value that could not be described",
@@ -113,7 +88,7 @@ describe('class 2: a result JSON would change fails with invalidResult naming th
     ],
   ];
   it.each(cases)('%s', async (_label, make, problem) => {
-    const failure = await failureAmongGood(badTool(make));
+    const failure = await failureOf(badTool(make));
     expect([failure.kind, failure.message]).toEqual(['invalidResult', `the tool's result is not JSON: ${problem}`]);
   });
 
@@ -140,7 +115,7 @@ describe('class 3: async schemas', () => {
       parameters: z.object({ text: z.string() }).refine(async (v) => v.text !== 'bad', 'text must not be bad'),
       execute: ({ text }) => `ok:${text}`,
     });
-    const failure = await failureAmongGood(checked, { text: 'bad' });
+    const failure = await failureOf(checked, { text: 'bad' });
     expect([failure.kind, failure.message]).toEqual(['invalidArguments', 'Invalid arguments for "checked": ✖ text must not be bad']);
     expect(await runToolBatch([{ id: 'a', name: 'checked', arguments: { text: 'fine' } }], { tools: [checked] })).toEqual([{ id: 'a', result: 'ok:fine' }]);
   });
@@ -167,16 +142,16 @@ describe('class 3: async schemas', () => {
       }),
       execute: () => 'unreachable',
     });
-    const failure = await failureAmongGood(throwing);
+    const failure = await failureOf(throwing);
     expect([failure.kind, failure.message]).toEqual(['invalidArguments', 'Invalid arguments for "throwing": the schema threw: transform boom']);
   });
 
   it('a synchronous schema stays synchronous: parsed without a promise, the tool started before runToolBatch returns', async () => {
     const schema = z.object({ text: z.string() });
     expect(compileParameters('echo', schema).parse({ text: 'a' })).toEqual({ ok: true, data: { text: 'a' } });
-    started = 0;
+    starts.count = 0;
     const batch = runToolBatch([good(0)], { tools: [echo] });
-    expect(started).toBe(1);
+    expect(starts.count).toBe(1);
     expect(await batch).toEqual([goodOutput(0)]);
   });
 });
@@ -184,10 +159,10 @@ describe('class 3: async schemas', () => {
 describe('class 4: every option is checked before anything starts', () => {
   const noisy = controlledTool('noisy');
   const rejectsBeforeStart = async (options: Record<string, unknown>, message: string): Promise<void> => {
-    started = 0;
+    starts.count = 0;
     await expect(runToolBatch([good(0)], { tools: [echo], ...options } as RunToolBatchOptions)).rejects.toThrow(new TypeError(message));
     await flush();
-    expect(started).toBe(0);
+    expect(starts.count).toBe(0);
   };
   const options: Array<[string, Record<string, unknown>, string]> = [
     ['a misspelt key', { concurency: 2 }, 'Unknown option `concurency`; did you mean `concurrency`?'],
