@@ -7,8 +7,8 @@
 export { runToolBatch } from './runtime/run-tool-batch.js';
 export type { RunToolBatchOptions, ToolRunner, RunnerSource } from './runtime/run-tool-batch.js';
 export { defineTool, createToolRouter } from './runtime/tools.js';
-export { createFileStore } from './runtime/run-store.js';
-export type { RunStore, RunCheckpoint } from './runtime/run-store.js';
+export { createFileStore, RunLeaseError, RunCheckpointError } from './runtime/run-store.js';
+export type { RunStore, RunCheckpoint, RunLease, RunLeaseOptions } from './runtime/run-store.js';
 export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext, JsonSchema, ToolArgs, ToolParameters } from './runtime/tools.js';
 export type { ToolProgress } from '../machines/tool-call.machine.js';
 export { ToolBatchError, ToolCallError } from './core/errors.js';

@@ -10,7 +10,7 @@ import type { AgentLoopOutput } from '../../machines/agent-loop.machine.js';
 import type { ToolBatchContext } from '../../machines/tool-batch.machine.js';
 import { actorPromise } from './actor-promise.js';
 import type { createAgentMachine } from './agent.js';
-import { answerApprovals, decide, keepCheckpoints, type Approver } from './durable.js';
+import { answerApprovals, decide, keepCheckpoints, type Approver, type HeldRun } from './durable.js';
 import type { RunStore } from './run-store.js';
 
 /** A call that waits for a person's decision. */
@@ -51,6 +51,8 @@ interface RunOptions {
   approve?: Approver | undefined;
   store?: RunStore | undefined;
   runId?: string | undefined;
+  /** The run's lease, when it is durable: losing it stops the run. */
+  held?: HeldRun | undefined;
   /** Decisions to send once the actor started (a resumed run). */
   decisions?: Record<string, ApprovalDecision> | undefined;
 }
@@ -87,7 +89,7 @@ function stalled(actor: AgentActor): PendingApproval[] | undefined {
  * ```
  */
 export async function runAgentActor(actor: AgentActor, options: RunOptions): Promise<AgentRunResult> {
-  const { signal, onEvent, approve, store, runId, decisions } = options;
+  const { signal, onEvent, approve, store, runId, decisions, held } = options;
   const checkpoints = store !== undefined && runId !== undefined ? keepCheckpoints(actor, store, runId, 'agent') : undefined;
   if (approve !== undefined) answerApprovals(actor, approve, actor);
   let pause: ((pending: PendingApproval[]) => void) | undefined;
@@ -116,7 +118,13 @@ export async function runAgentActor(actor: AgentActor, options: RunOptions): Pro
       for (const call of stalledOrWaiting(actor)) decide({ index: call.index, id: call.id, name: call.name, arguments: call.arguments }, approve, actor);
     }
     check();
-    const result = await Promise.race([done.then((output) => ({ output })), paused.then((pending) => ({ pending }))]);
+    // A run taken over by another owner stops here: no tool of it runs on, nothing more is written.
+    held?.lost.catch(() => {
+      checkpoints?.stop();
+      actor.stop();
+    });
+    const lost = held === undefined ? [] : [held.lost];
+    const result = await Promise.race([done.then((output) => ({ output })), paused.then((pending) => ({ pending })), ...lost]);
     if ('output' in result) {
       await checkpoints?.flush();
       return result.output;

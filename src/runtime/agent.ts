@@ -20,7 +20,7 @@ import { assertRunHooks } from './run-options.js';
 import type { BatchOptions } from '../core/schemas.js';
 import { routerFrom, type ToolSource } from './tools.js';
 import { runAgentActor, restoreAgent, type AgentRunResult, type ApprovalDecision } from './agent-run.js';
-import { loadCheckpoint, type Approver } from './durable.js';
+import { loadCheckpoint, owningRun, type Approver } from './durable.js';
 import type { RunStore } from './run-store.js';
 import type { ToolRunner } from './run-tool-batch.js';
 
@@ -29,9 +29,7 @@ export type { AgentLoopEmitted, AgentLoopOutput } from '../../machines/agent-loo
 
 /**
  * Every option `runAgent` takes, in one place: any other key is a
- * `TypeError` naming the closest of these. `store`, `runId`, `approve`,
- * `runner` and `retry` are being added; they are listed so that they are not
- * reported unknown.
+ * `TypeError` naming the closest of these.
  */
 export const runAgentOptionKeys: readonly string[] = [
   'model',
@@ -45,6 +43,7 @@ export const runAgentOptionKeys: readonly string[] = [
   'inspect',
   'clock',
   'store',
+  'leaseMs',
   'runId',
   'approve',
   'runner',
@@ -86,6 +85,12 @@ export type RunAgentOptions = AgentMachineOptions &
     runId?: string;
     /** Where checkpoints go (needs `runId`), after every step: a run started again with the same id resumes. */
     store?: RunStore;
+    /**
+     * How long the run's lease in `store` lasts without a renewal, in ms: another process may
+     * take the run over this long after its owner died (at once, with the file store, when the
+     * owner ran on this host). Default: 30,000.
+     */
+    leaseMs?: number;
     /** Runs calls somewhere else (a queue) instead of in this process; `tools` still describe them to the model. */
     runner?: ToolRunner;
   };
@@ -152,7 +157,7 @@ export function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
     // the model and the tools in createAgentMachine, the rest in the machine's context.
     assertKnownKeys(options, runAgentOptionKeys);
     assertRunHooks(options);
-    const { messages, maxSteps, concurrency, policy, timeoutMs, perToolConcurrency, retry, signal, onEvent, inspect, clock, approve, store, runId } = options;
+    const { messages, maxSteps, concurrency, policy, timeoutMs, perToolConcurrency, retry, signal, onEvent, inspect, clock, approve, store, runId, leaseMs } = options;
     const machine = createAgentMachine(options);
     const input = {
       messages,
@@ -172,15 +177,12 @@ export function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
       resolve({ status: 'failed', messages: context.messages, steps: [], error: cancelledError(context.step) });
       return;
     }
-    const hooks = { signal, onEvent: onEvent as never, approve, store, runId };
-    if (store === undefined || runId === undefined) {
-      resolve(runAgentActor(actor, hooks));
-      return;
-    }
     resolve(
-      loadCheckpoint(store, runId, 'agent').then((saved) =>
-        runAgentActor(saved === undefined ? actor : restoreAgent(machine, saved, actorOptions), hooks),
-      ),
+      owningRun({ store, runId, leaseMs }, async (held) => {
+        const hooks = { signal, onEvent: onEvent as never, approve, store, runId, held };
+        const saved = held === undefined ? undefined : await loadCheckpoint(store!, runId!, 'agent');
+        return runAgentActor(saved === undefined ? actor : restoreAgent(machine, saved, actorOptions), hooks);
+      }),
     );
   });
 }
@@ -214,8 +216,8 @@ export function resumeAgent(state: unknown, options: ResumeAgentOptions): Promis
     if (decisions !== undefined && (typeof decisions !== 'object' || decisions === null || Array.isArray(decisions))) {
       throw new TypeError(`Expected \`decisions\` to be an object of call id to true or false, got ${showValue(decisions)}`);
     }
-    const { signal, onEvent, inspect, clock, approve, store, runId } = rest;
+    const { signal, onEvent, inspect, clock, approve, store, runId, leaseMs } = rest;
     const actor = restoreAgent(createAgentMachine(rest as AgentMachineOptions), state, { clock: clock ?? createWallClock(), ...(inspect ? { inspect } : {}) });
-    resolve(runAgentActor(actor, { signal, onEvent: onEvent as never, approve, store, runId, decisions }));
+    resolve(owningRun({ store, runId, leaseMs }, (held) => runAgentActor(actor, { signal, onEvent: onEvent as never, approve, store, runId, decisions, held })));
   });
 }

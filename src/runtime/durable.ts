@@ -9,10 +9,16 @@
  * restores the last checkpoint: settled calls are kept and never run again,
  * calls that were running run again (their tools get the same
  * `idempotencyKey`), calls that awaited an approval still await it.
+ *
+ * A run has one owner: `holdRun` takes the store's lease on the run before
+ * its checkpoint is read, renews it a third of the way through its time to
+ * live, and gives it back when the run ends. An owner whose renewal fails
+ * (the lease expired and another owner took the run) stops its actor at once
+ * and writes nothing more.
  */
 import type { AnyActorRef, EventObject } from 'xstate';
 import { describeError } from '../core/describe.js';
-import type { RunCheckpoint, RunStore } from './run-store.js';
+import { RunLeaseError, type RunCheckpoint, type RunStore } from './run-store.js';
 
 /** What a tool asks before a call runs: the call and its arguments. */
 export interface ApprovalRequestInfo {
@@ -87,6 +93,86 @@ export function keepCheckpoints(actor: AnyActorRef, store: RunStore, runId: stri
     },
     stop: () => subscription.unsubscribe(),
   };
+}
+
+/** How long a run's lease lasts without a renewal when `leaseMs` is not given: 30 s. */
+export const defaultLeaseMs = 30_000;
+
+/** A run this process owns, until `release()`. */
+export interface HeldRun {
+  /** Rejects with `RunLeaseError` when a renewal finds the run taken over; never resolves. */
+  readonly lost: Promise<never>;
+  /** Stops renewing and gives the lease back. */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the store's lease on a run and keeps renewing it.
+ *
+ * @param store - the run's store.
+ * @param runId - the run.
+ * @param ttlMs - the lease's time to live; renewed every third of it.
+ * @returns the held run.
+ * @throws `RunLeaseError` (as a rejection) while another owner holds the run.
+ * @example
+ * ```ts
+ * const held = await holdRun(store, 'run-1', 30_000);
+ * try { await work(); } finally { await held.release(); }
+ * ```
+ */
+export async function holdRun(store: RunStore, runId: string, ttlMs: number = defaultLeaseMs): Promise<HeldRun> {
+  const lease = await store.lease(runId, { ttlMs });
+  let lose!: (error: unknown) => void;
+  const lost = new Promise<never>((_, reject) => (lose = reject));
+  // Whoever races it handles it; nothing else may see an unhandled rejection.
+  lost.catch(() => {});
+  let renewing = false;
+  const timer = setInterval(() => {
+    if (renewing) return;
+    renewing = true;
+    lease.renew().then(
+      () => (renewing = false),
+      (error: unknown) => {
+        clearInterval(timer);
+        lose(RunLeaseError.isInstance(error) ? error : new RunLeaseError(runId, `Could not renew the lease on run "${runId}": ${describeError(error)}`));
+      },
+    );
+  }, Math.max(1, Math.floor(ttlMs / 3)));
+  // The lease must not keep the process alive by itself.
+  timer.unref?.();
+  return {
+    lost,
+    async release() {
+      clearInterval(timer);
+      await lease.release();
+    },
+  };
+}
+
+/**
+ * Runs `run` while owning the run `runId` in `store` (when both are given):
+ * the lease is taken first, given back however `run` ends.
+ *
+ * @param durable - the store, the run id and the lease's time to live.
+ * @param run - the work; it gets the held run, or `undefined` for a run that is not durable.
+ * @returns what `run` returns.
+ * @example
+ * ```ts
+ * const output = await owningRun({ store, runId: 'run-1' }, async (held) => work(held));
+ * ```
+ */
+export async function owningRun<T>(
+  durable: { store?: RunStore | undefined; runId?: string | undefined; leaseMs?: number | undefined },
+  run: (held: HeldRun | undefined) => Promise<T>,
+): Promise<T> {
+  const { store, runId, leaseMs } = durable;
+  if (store === undefined || runId === undefined) return run(undefined);
+  const held = await holdRun(store, runId, leaseMs);
+  try {
+    return await run(held);
+  } finally {
+    await held.release();
+  }
 }
 
 /**

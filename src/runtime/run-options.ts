@@ -45,6 +45,7 @@ export interface RunHooks {
   clock?: unknown;
   runId?: unknown;
   store?: unknown;
+  leaseMs?: unknown;
   approve?: unknown;
 }
 
@@ -76,9 +77,12 @@ export function assertRunHooks(options: RunHooks): void {
     throw expected('clock', 'an object with `setTimeout`, `clearTimeout` and `now` methods (such as `SimulatedClock`)', clock);
   }
   if (runId !== undefined) assertRunId(runId);
-  const { store, approve } = options;
-  if (store !== undefined && !hasMethods(store, ['load', 'save', 'delete'])) {
-    throw expected('store', 'a RunStore: an object with `load`, `save` and `delete` methods (such as `createFileStore(dir)`)', store);
+  const { store, approve, leaseMs } = options;
+  if (store !== undefined && !hasMethods(store, ['load', 'save', 'delete', 'lease'])) {
+    throw expected('store', 'a RunStore: an object with `load`, `save`, `delete` and `lease` methods (such as `createFileStore(dir)`)', store);
+  }
+  if (leaseMs !== undefined && !(typeof leaseMs === 'number' && Number.isInteger(leaseMs) && leaseMs >= 1)) {
+    throw expected('leaseMs', 'an integer from 1 up', leaseMs);
   }
   if (store !== undefined && runId === undefined) throw new TypeError('Expected `runId` beside `store`: a durable run needs an id to resume by, got `undefined` (undefined)');
   if (approve !== undefined && typeof approve !== 'function') throw expected('approve', 'a function `(request) => boolean | Promise<boolean>`', approve);

@@ -13,7 +13,7 @@ import { assertRunHooks, assertToolSource } from './run-options.js';
 import { routerFrom, type AnyTool, type ToolSource } from './tools.js';
 import type { ToolCallLogic } from '../../machines/tool-call.machine.js';
 import { actorPromise } from './actor-promise.js';
-import { answerApprovals, decide, keepCheckpoints, loadCheckpoint, type Approver } from './durable.js';
+import { answerApprovals, decide, keepCheckpoints, loadCheckpoint, owningRun, type Approver, type HeldRun } from './durable.js';
 import type { RunStore } from './run-store.js';
 
 /** Options of `runToolBatch`: the tools, the batch options, and hooks. */
@@ -31,6 +31,12 @@ export type RunToolBatchOptions = (ToolSource | RunnerSource) &
      * same result without running anything; `store.delete(runId)` forgets it. Default: none.
      */
     store?: RunStore;
+    /**
+     * How long the run's lease in `store` lasts without a renewal, in ms: another process may
+     * take the run over this long after its owner died (at once, with the file store, when the
+     * owner ran on this host). Renewed every third of it while the run lives. Default: 30,000.
+     */
+    leaseMs?: number;
     /**
      * Decides each approval a tool asks for (`needsApproval`); the call waits, holding no lane,
      * until it answers. Without it every approval is denied (kind `denied`). Default: none.
@@ -66,9 +72,7 @@ export interface RunnerSource {
 
 /**
  * Every option `runToolBatch` (and `withParallelTools`) takes, in one place:
- * any other key is a `TypeError` naming the closest of these. `store`,
- * `approve` and `retry` are being added; they are listed so that they are
- * not reported unknown.
+ * any other key is a `TypeError` naming the closest of these.
  */
 export const runToolBatchOptionKeys: readonly string[] = [
   'tools',
@@ -81,6 +85,7 @@ export const runToolBatchOptionKeys: readonly string[] = [
   'onEvent',
   'clock',
   'store',
+  'leaseMs',
   'approve',
 ];
 
@@ -139,12 +144,12 @@ export function runToolBatch(calls: readonly ToolCall[], options: RunToolBatchOp
   return new Promise((resolve, reject) => {
     assertToolCalls(calls);
     const { batchOptions, runTool } = checkRunToolBatchOptions(options);
-    const { signal, inspect, onEvent, clock, runId, store, approve } = options;
+    const { signal, inspect, onEvent, clock, runId, store, leaseMs, approve } = options;
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    resolve(runDurably(calls, { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve }));
+    resolve(owningRun({ store, runId, leaseMs }, (held) => runDurably(calls, { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve, held })));
   });
 }
 
@@ -153,10 +158,11 @@ async function runDurably(
   options: Pick<RunToolBatchOptions, 'signal' | 'inspect' | 'onEvent' | 'clock' | 'runId' | 'store' | 'approve'> & {
     batchOptions: ResolvedBatchOptions;
     runTool: ToolCallLogic;
+    held: HeldRun | undefined;
   },
 ): Promise<ToolOutput[] | SettledResult[]> {
-  const { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve } = options;
-  const restored = store !== undefined && runId !== undefined ? await loadCheckpoint(store, runId, 'batch') : undefined;
+  const { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve, held } = options;
+  const restored = held !== undefined ? await loadCheckpoint(store!, runId!, 'batch') : undefined;
   // Built up rather than spread: on Node.js 20, `{ ...a, key }` costs about 1 µs per key `a` lacks (bench/spread.mjs).
   const input: ToolBatchInput = { calls, options: batchOptions };
   if (runId !== undefined) input.runId = runId;
@@ -176,7 +182,12 @@ async function runDurably(
         decide({ index, id: call.id, name: call.name, arguments: call.arguments }, approve, actor);
       }
     }
-    const output = await done;
+    // A run taken over by another owner stops here: no tool of it runs on, nothing more is written.
+    held?.lost.catch(() => {
+      checkpoints?.stop();
+      actor.stop();
+    });
+    const output = await (held === undefined ? done : Promise.race([done, held.lost]));
     await checkpoints?.flush();
     return settle(output, signal);
   } finally {

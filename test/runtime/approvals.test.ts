@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -165,19 +165,23 @@ describe('durable agent runs', () => {
 
   it('checkpoints to a file store and resumes by runId without running a settled call again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'xpt-runs-'));
+    const crashed = mkdtempSync(join(tmpdir(), 'xpt-runs-'));
     try {
       const store = createFileStore(dir);
       const ctl = controlledTool('ctl');
       const calls = [0, 1].map((i) => ({ id: `c${i}`, name: 'ctl', arguments: {} }));
       const first = runToolBatch(calls, { tools: [ctl.tool], store, runId: 'run-1', policy: 'settleAll' });
-      await until(() => ctl.started.length === 2); // the store is read first
+      await until(() => ctl.started.length === 2); // the lease is taken and the store read first
       ctl.resolve('c0', 'zero');
       // The checkpoint after c0 settled: c0's output is in it, c1 still runs.
       for (let i = 0; i < 500 && !String(JSON.stringify(await store.load('run-1'))).includes('zero'); i++) await new Promise((resolve) => setTimeout(resolve, 2));
       expect((await store.load('run-1'))?.kind).toBe('batch');
-      // A second process would start here: the same runId, a fresh tool.
+      // While the first owner lives, the run is its own.
+      await expect(runToolBatch(calls, { tools: [ctl.tool], store, runId: 'run-1', policy: 'settleAll' })).rejects.toMatchObject({ name: 'RunLeaseError', runId: 'run-1' });
+      // What a crash of the first process leaves: its checkpoint, and no living owner.
+      copyFileSync(join(dir, 'run-1.json'), join(crashed, 'run-1.json'));
       const again = controlledTool('ctl');
-      const second = runToolBatch(calls, { tools: [again.tool], store, runId: 'run-1', policy: 'settleAll' });
+      const second = runToolBatch(calls, { tools: [again.tool], store: createFileStore(crashed), runId: 'run-1', policy: 'settleAll' });
       await until(() => again.started.length > 0);
       expect(again.started).toEqual(['c1']);
       again.resolve('c1', 'one');
@@ -189,6 +193,7 @@ describe('durable agent runs', () => {
       await first;
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      rmSync(crashed, { recursive: true, force: true });
     }
   });
 });

@@ -3,10 +3,14 @@
  * per run under `<prefix>:run:<runId>`, so that any orchestrator process can
  * resume a run another one started. `SET` replaces a value in one step, so a
  * reader sees the previous checkpoint or the new one, never half of one.
+ *
+ * The run's lease is `<prefix>:lease:<runId>`, holding the owner's token
+ * with an expiry: `SET … NX PX` takes it, and a script that compares the
+ * token renews or deletes it, so only the owner can.
  */
 import type { Redis } from 'ioredis';
-import type { RunCheckpoint, RunStore } from '../../index.js';
-import { assertRunId } from '../../runtime/run-store.js';
+import { randomUUID } from 'node:crypto';
+import { assertLeaseOptions, assertRunId, parseCheckpoint, RunLeaseError, type RunStore } from '../../runtime/run-store.js';
 import { assertConnection, createRedisClient, type RedisConnection } from './connection.js';
 import { showValue } from '../../core/describe.js';
 
@@ -17,6 +21,11 @@ export interface RedisStoreOptions {
   /** Checkpoints expire this many seconds after their last save. Default: none (kept until deleted). */
   ttlSeconds?: number;
 }
+
+/** Extends the lease only while it is still this owner's. */
+const renewScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+/** Deletes the lease only while it is still this owner's. */
+const releaseScript = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 /** A `RunStore` in Redis; `close()` closes the connection it opened (not one you passed). */
 export interface RedisRunStore extends RunStore {
@@ -40,7 +49,7 @@ function isClient(value: unknown): value is Redis {
  *
  * @param connection - a `redis://` URL, ioredis options, or an ioredis client to share.
  * @param options - `prefix` (default `'xstate-parallel-tools'`), `ttlSeconds` (default none).
- * @returns the store: `load`, `save`, `delete`, `close`.
+ * @returns the store: `load`, `save`, `delete`, `lease`, `close`.
  * @example
  * ```ts
  * const store = createRedisStore('redis://127.0.0.1:6379');
@@ -61,8 +70,9 @@ export function createRedisStore(connection: RedisConnection | Redis, options: R
   const client = given ?? createRedisClient(connection as RedisConnection);
   return {
     async load(runId) {
-      const text = await client.get(keyOf(prefix, runId));
-      return text === null ? undefined : (JSON.parse(text) as RunCheckpoint);
+      const key = keyOf(prefix, runId);
+      const text = await client.get(key);
+      return text === null ? undefined : parseCheckpoint(text, runId, `Redis key ${key}`);
     },
     async save(runId, checkpoint) {
       const key = keyOf(prefix, runId);
@@ -72,6 +82,31 @@ export function createRedisStore(connection: RedisConnection | Redis, options: R
     },
     async delete(runId) {
       await client.del(keyOf(prefix, runId));
+    },
+    async lease(runId, leaseOptions) {
+      const ttlMs = assertLeaseOptions(leaseOptions);
+      assertRunId(runId);
+      const key = `${prefix}:lease:${runId}`;
+      const owner = randomUUID();
+      if ((await client.set(key, owner, 'PX', ttlMs, 'NX')) !== 'OK') {
+        const left = await client.pttl(key);
+        throw new RunLeaseError(runId, `Run "${runId}" is held by another owner (Redis key ${key}) for ${left} ms more unless it renews; start it again after that, or with another run id`);
+      }
+      let released = false;
+      return {
+        runId,
+        owner,
+        async renew() {
+          if (released || Number(await client.eval(renewScript, 1, key, owner, String(ttlMs))) !== 1) {
+            throw new RunLeaseError(runId, `Run "${runId}" was taken over by another owner: this owner's lease expired before it was renewed`);
+          }
+        },
+        async release() {
+          if (released) return;
+          released = true;
+          await client.eval(releaseScript, 1, key, owner);
+        },
+      };
     },
     async close() {
       if (!owned) return;
