@@ -22,40 +22,34 @@ export interface AdmissionQueue {
   readonly running: number;
 }
 
-/** The queues of a batch, and which queue each limited tool's calls wait in. */
-export interface Admission {
-  queues: AdmissionQueue[];
-  /** Tool name → queue number, for tools with a finite per-tool limit; every other call is in queue 0. */
-  queueOfTool: Record<string, number>;
-}
-
 /**
  * Puts every call in its queue, in index order.
  *
  * @param calls - the batch's calls.
  * @param perTool - finite per-tool limits (an `Infinity` limit is no limit).
  * @param concurrency - the batch's limit, a finite number.
- * @returns the queues and the tool-to-queue map.
+ * @returns the queues: queue 0 for calls without a per-tool limit, then one per limited tool.
  * @example
  * ```ts
  * buildQueues(calls, { search: 2 }, 16);
  * ```
  */
-export function buildQueues(calls: readonly ToolCall[], perTool: Record<string, number>, concurrency: number): Admission {
+export function buildQueues(calls: readonly ToolCall[], perTool: Readonly<Record<string, number>>, concurrency: number): AdmissionQueue[] {
   const indices: number[][] = [[]];
   const queues: AdmissionQueue[] = [];
-  const queueOfTool: Record<string, number> = {};
+  // A Map: a tool name is data (`constructor`, `__proto__`), never a key into an object with a prototype.
+  const queueOfTool = new Map<string, number>();
   const limits: number[] = [concurrency];
   const tools: Array<string | null> = [null];
   for (let index = 0; index < calls.length; index++) {
     const name = calls[index]!.name;
-    const limit = Object.hasOwn(perTool, name) ? perTool[name]! : Infinity;
+    const limit = Object.hasOwn(perTool, name) ? (perTool[name] as number) : Infinity;
     let queue = 0;
     if (limit !== Infinity) {
-      queue = queueOfTool[name] ?? -1;
+      queue = queueOfTool.get(name) ?? -1;
       if (queue === -1) {
         queue = indices.push([]) - 1;
-        queueOfTool[name] = queue;
+        queueOfTool.set(name, queue);
         limits.push(limit);
         tools.push(name);
       }
@@ -65,7 +59,22 @@ export function buildQueues(calls: readonly ToolCall[], perTool: Record<string, 
   for (let queue = 0; queue < indices.length; queue++) {
     queues.push({ tool: tools[queue]!, limit: limits[queue]!, indices: indices[queue]!, head: 0, running: 0 });
   }
-  return { queues, queueOfTool };
+  return queues;
+}
+
+/**
+ * The queue a tool's calls wait in: its own when it has a per-tool limit, else queue 0.
+ * A scan of the queues (one per limited tool, plus one) rather than a table keyed by name,
+ * so that the context stays a plain JSON value in which no name is ever a property key.
+ *
+ * @example
+ * ```ts
+ * const queue = queueOfTool(context.queues, 'search');
+ * ```
+ */
+export function queueOfTool(queues: readonly AdmissionQueue[], name: string): number {
+  for (let queue = 1; queue < queues.length; queue++) if (queues[queue]!.tool === name) return queue;
+  return 0;
 }
 
 /**

@@ -4,7 +4,7 @@
  * retries. Each works on a `Draft`, fresh copies of what a step changes, so
  * the context itself is never edited (see tool-batch.machine.ts).
  */
-import { nextQueue, queueWith, type AdmissionQueue } from './admission-queues.js';
+import { nextQueue, queueOfTool, queueWith, type AdmissionQueue } from './admission-queues.js';
 import type { ToolCallInput } from './tool-call.machine.js';
 import type { ToolBatchContext } from './tool-batch.types.js';
 
@@ -36,7 +36,7 @@ export function draftOf(context: ToolBatchContext): Draft {
 
 /** The admission queue of call `index`. */
 export function queueOf(context: ToolBatchContext, index: number): number {
-  return context.config.queueOfTool[context.config.calls[index]!.name] ?? 0;
+  return queueOfTool(context.queues, context.config.calls[index]!.name);
 }
 
 /**

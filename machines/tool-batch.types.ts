@@ -46,8 +46,6 @@ export interface ToolBatchContext {
     readonly runId: string | null;
     /** The clock's time when the batch started: every `at` counts from here. */
     readonly origin: number;
-    /** Tool name → admission queue, for tools with a per-tool limit. */
-    readonly queueOfTool: Readonly<Record<string, number>>;
     /** The batch's default retries, or `null`. */
     readonly retry: RetryOptions | null;
   };

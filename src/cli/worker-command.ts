@@ -68,7 +68,8 @@ function positiveInteger(text: string | undefined, flag: string): number | undef
 
 /** `tool=N` flags as limits. */
 function limitsOf(flags: string[] | undefined): Record<string, number> {
-  const limits: Record<string, number> = {};
+  // Null-prototype: a tool name such as `constructor` or `__proto__` is an ordinary key here.
+  const limits: Record<string, number> = Object.create(null) as Record<string, number>;
   for (const flag of flags ?? []) {
     const match = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(flag);
     if (match === null || Number(match[2]) < 1) throw new WorkerUsageError(`--limit must be tool=N with N from 1 up, got "${flag}"`);

@@ -117,7 +117,8 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
   /** The question `prompt()` shows under the batch, on a TTY. */
   let question: string | undefined;
   const attemptOf = (call: CallLine, attempt: number): string => {
-    const total = options.attempts?.[call.name];
+    const { attempts } = options;
+    const total = attempts !== undefined && Object.hasOwn(attempts, call.name) ? attempts[call.name] : undefined;
     return total === undefined ? `${attempt}` : `${attempt}/${total}`;
   };
 

@@ -57,12 +57,13 @@ export function toAiSdkTools(tools: readonly AnyTool[] | ToolRouter): Record<str
   if (typeof router !== 'object' || router === null || !Array.isArray(router.toolSpecs)) {
     throw new TypeError(`Expected \`tools\` to be an array of tools or a router, got \`${String(tools)}\` (${typeof tools})`);
   }
-  const declarations: Record<string, AiSdkToolDeclaration> = {};
-  for (const spec of router.toolSpecs) {
-    const { name, description, parameters } = spec.function;
-    declarations[name] = { description, inputSchema: passThroughSchema(parameters) };
-  }
-  return declarations;
+  // fromEntries defines each key as its own property: a tool named `__proto__` is a key like any other.
+  return Object.fromEntries(
+    router.toolSpecs.map((spec): [string, AiSdkToolDeclaration] => {
+      const { name, description, parameters } = spec.function;
+      return [name, { description, inputSchema: passThroughSchema(parameters) }];
+    }),
+  );
 }
 
 function passThroughSchema(jsonSchema: Record<string, unknown>): AiSdkPassThroughSchema {

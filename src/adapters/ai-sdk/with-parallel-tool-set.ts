@@ -71,7 +71,7 @@ export function withParallelToolSet<TOOLS extends Record<string, object>>(tools:
   const collector = createStepCollector<PendingCall>((pending) => void runStepBatch(pending, options));
   const wrapped: Record<string, object> = { ...tools };
   for (const [name, tool] of executables) {
-    wrapped[name] = {
+    const batched = {
       ...tool,
       execute: (input: unknown, sdkOptions: AiSdkToolExecutionOptions) =>
         new Promise((resolve, reject) => {
@@ -84,6 +84,8 @@ export function withParallelToolSet<TOOLS extends Record<string, object>>(tools:
           });
         }),
     };
+    // defineProperty: a tool named `__proto__` is a key like any other, never the prototype.
+    Object.defineProperty(wrapped, name, { enumerable: true, configurable: true, writable: true, value: batched });
   }
   return wrapped as TOOLS;
 }

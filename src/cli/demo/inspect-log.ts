@@ -51,7 +51,8 @@ export function toJsonSafe(value: unknown): JsonValue {
       if (Array.isArray(input)) return input.map((item) => convert(item) ?? null);
       if (input instanceof Map) return convert([...input]) ?? null;
       if (input instanceof Set) return convert([...input]) ?? null;
-      const out: { [key: string]: JsonValue } = {};
+      // Null-prototype: keys come from tool arguments and results, where `__proto__` is an ordinary key.
+      const out: { [key: string]: JsonValue } = Object.create(null) as { [key: string]: JsonValue };
       if (input instanceof Error) {
         out.name = input.name;
         out.message = input.message;
