@@ -85,7 +85,9 @@ function walk(value: unknown, keys: PathKey[], ancestors: Set<object>, applyToJS
   if (value === null) return undefined;
   const object = value as Record<string, unknown>;
   if (applyToJSON) {
-    const toJSON = object.toJSON;
+    // `in` first, as XState's persistence asks `in` of every object in a context: a Proxy whose
+    // `has` trap throws fails here, as a result that cannot be read, not later in a checkpoint.
+    const toJSON = 'toJSON' in object ? object.toJSON : undefined;
     if (typeof toJSON === 'function') {
       // As JSON.stringify does: the key is the argument, and what it returns is not converted again.
       const key = keys.length === 0 ? '' : String(keys[keys.length - 1]);

@@ -4,6 +4,8 @@
  * holds the call (without a lane) until `call.approve` or `call.deny`.
  */
 
+import { hasMarker } from './marker.js';
+
 const approvalMarker = Symbol.for('xstate-parallel-tools.ApprovalRequest');
 
 /**
@@ -26,6 +28,6 @@ export class ApprovalRequest {
 
   /** True for any `ApprovalRequest`, from any copy of this package. */
   static isInstance(value: unknown): value is ApprovalRequest {
-    return typeof value === 'object' && value !== null && approvalMarker in value;
+    return hasMarker(value, approvalMarker);
   }
 }

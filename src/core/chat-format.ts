@@ -8,7 +8,7 @@
  * Pure data: no I/O, so the agent loop machine may use it.
  */
 import { describeError } from './describe.js';
-import { hasMarker } from './errors.js';
+import { hasMarker } from './marker.js';
 import { readToolCall } from './model-turn.js';
 import type { SettledResult, ToolCall, ToolOutput } from './schemas.js';
 

@@ -5,30 +5,10 @@
  */
 import type { ChatMessage } from './chat-format.js';
 import type { FailureKind, JoinPolicy, ToolFailure, ToolOutput } from './schemas.js';
+import { hasMarker } from './marker.js';
 
 const toolCallErrorMarker = Symbol.for('xstate-parallel-tools.ToolCallError');
 const toolBatchErrorMarker = Symbol.for('xstate-parallel-tools.ToolBatchError');
-
-/**
- * `marker in value`, false for anything else, and for a `Proxy` whose `has`
- * trap throws: a tool may throw anything, and checking it must not throw.
- *
- * @param value - anything.
- * @param marker - the class's `Symbol.for` marker.
- * @returns whether `value` carries the marker.
- * @example
- * ```ts
- * hasMarker(error, Symbol.for('xstate-parallel-tools.ToolCallError'));
- * ```
- */
-export function hasMarker(value: unknown, marker: symbol): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  try {
-    return marker in value;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Thrown by a tool runner to fail one call with a specific kind

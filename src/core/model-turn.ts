@@ -15,7 +15,7 @@
  * the turn malformed.
  */
 import { describeError, showValue } from './describe.js';
-import { hasMarker } from './errors.js';
+import { hasMarker } from './marker.js';
 
 const invalidMarker = Symbol.for('xstate-parallel-tools.InvalidToolCall');
 

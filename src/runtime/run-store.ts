@@ -19,7 +19,7 @@ import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describeError, showValue } from '../core/describe.js';
-import { hasMarker } from '../core/errors.js';
+import { hasMarker } from '../core/marker.js';
 
 /** One saved state of a durable run. */
 export interface RunCheckpoint {
