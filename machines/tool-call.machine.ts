@@ -170,17 +170,20 @@ const stopReason = (): DOMException => new DOMException('The tool call was abort
  */
 function settleWithResult(index: number, call: ToolCall, result: unknown): ToolCallSettledEvent {
   let problem: string | undefined;
+  let error: unknown = result;
   try {
     problem = describeNonJson(result);
-  } catch (error) {
-    // A `toJSON` or a getter that throws: JSON.stringify would throw too, so the model could not read it.
-    problem = `reading it threw: ${describeError(error)}`;
+  } catch (thrown) {
+    // A `toJSON`, a getter or a Proxy trap that throws: JSON.stringify would throw too, so the model
+    // could not read it. The failure keeps what was thrown, never the value that throws when read.
+    problem = `reading it threw: ${describeError(thrown)}`;
+    error = thrown;
   }
   if (problem === undefined) return { type: 'call.succeeded', index, output: { id: call.id, result } };
   return {
     type: 'call.failed',
     index,
-    failure: toolFailure(index, call, 'invalidResult', `the tool's result is not JSON: ${problem}`, result),
+    failure: toolFailure(index, call, 'invalidResult', `the tool's result is not JSON: ${problem}`, error),
   };
 }
 
@@ -343,7 +346,12 @@ export function createToolCallLogic(
     const attempt = input.attempt ?? 1;
     const retryInMs = options.retryFor?.(input.call, settlement.failure, attempt, input.retry);
     if (retryInMs !== undefined) return { ...settlement, retryInMs };
-    return attempt > 1 ? { ...settlement, failure: { ...settlement.failure, attempts: attempt } } : settlement;
+    if (attempt === 1) return settlement;
+    const { failure } = settlement;
+    // Made again rather than spread: toolFailure may keep `error` as a property a spread leaves out.
+    const last = toolFailure(failure.index, input.call, failure.kind, failure.message, failure.error);
+    last.attempts = attempt;
+    return { ...settlement, failure: last };
   };
 
   return {
@@ -373,9 +381,18 @@ export function createToolCallLogic(
       // a settlement queued then would reach the parent after this actor had already finished,
       // costing a second event.
       let starting = true;
+      // Reading what the tool gave can throw (a Proxy whose traps throw): that fails the call,
+      // never the process, since these callbacks run outside any step's try.
+      const safely = (settlement: () => ToolCallReport): ToolCallReport => {
+        try {
+          return settlement();
+        } catch (error) {
+          return settleWithError(index, call, error);
+        }
+      };
       const settle = (settlement: () => ToolCallReport): void => {
-        if (starting) queueMicrotask(() => deliver(scope as Scope, settlement()));
-        else deliver(scope as Scope, settlement());
+        if (starting) queueMicrotask(() => deliver(scope as Scope, safely(settlement)));
+        else deliver(scope as Scope, safely(settlement));
       };
       try {
         const result = execute(call, runContext);

@@ -4,9 +4,23 @@
  */
 import { describeError, errorMessage } from './describe.js';
 import { ToolCallError } from './errors.js';
+import { isPlainData } from './plain-data.js';
 import { failureKinds, type FailureKind, type ToolCall, type ToolFailure } from './schemas.js';
 
-/** Builds a `ToolFailure` for one call. */
+/**
+ * Builds a `ToolFailure` for one call.
+ *
+ * `error` is what the tool threw, as it is. When that value cannot be
+ * persisted (a cycle, a hostile `Proxy`: see `isPlainData`), it is kept as a
+ * non-enumerable property: `failure.error` still reads it in this process,
+ * and snapshots, checkpoints and `JSON.stringify` leave it out instead of
+ * failing the run.
+ *
+ * @example
+ * ```ts
+ * const failure = toolFailure(0, { id: 'c1', name: 'add', arguments: {} }, 'error', 'boom', new Error('boom'));
+ * ```
+ */
 export function toolFailure(
   index: number,
   call: ToolCall,
@@ -14,7 +28,10 @@ export function toolFailure(
   message: string,
   error: unknown,
 ): ToolFailure {
-  return { index, id: call.id, name: call.name, kind, message, error };
+  if (isPlainData(error)) return { index, id: call.id, name: call.name, kind, message, error };
+  const failure = { index, id: call.id, name: call.name, kind, message } as ToolFailure;
+  Object.defineProperty(failure, 'error', { value: error, enumerable: false, writable: false, configurable: true });
+  return failure;
 }
 
 /**

@@ -9,6 +9,7 @@ import { createActor, type Actor, type Snapshot } from 'xstate';
 import type { AgentLoopOutput } from '../../machines/agent-loop.machine.js';
 import type { ToolBatchContext } from '../../machines/tool-batch.machine.js';
 import { actorPromise } from './actor-promise.js';
+import { jsonCopy } from '../core/plain-data.js';
 import type { createAgentMachine } from './agent.js';
 import { answerApprovals, decide, keepCheckpoints, type Approver, type HeldRun } from './durable.js';
 import type { RunStore } from './run-store.js';
@@ -130,7 +131,7 @@ export async function runAgentActor(actor: AgentActor, options: RunOptions): Pro
       return result.output;
     }
     await checkpoints?.flush();
-    const state = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as AgentState;
+    const state = jsonCopy(actor.getPersistedSnapshot()) as AgentState;
     const { context } = actor.getSnapshot();
     subscription.unsubscribe();
     checkpoints?.stop();

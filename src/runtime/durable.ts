@@ -18,6 +18,7 @@
  */
 import type { AnyActorRef, EventObject } from 'xstate';
 import { describeError } from '../core/describe.js';
+import { jsonCopy } from '../core/plain-data.js';
 import { RunLeaseError, type RunCheckpoint, type RunStore } from './run-store.js';
 
 /** What a tool asks before a call runs: the call and its arguments. */
@@ -61,8 +62,9 @@ export function keepCheckpoints(actor: AnyActorRef, store: RunStore, runId: stri
     if (inFlight || !dirty) return;
     dirty = false;
     inFlight = true;
-    // JSON now: the snapshot is a value, but what the store keeps must not share anything with the run.
-    const checkpoint: RunCheckpoint = { version: 1, kind, snapshot: JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) };
+    // JSON now: the snapshot is a value, but what the store keeps must not share anything with the run,
+    // and a failure may hold a thrown value that JSON.stringify chokes on (jsonCopy says why).
+    const checkpoint: RunCheckpoint = { version: 1, kind, snapshot: jsonCopy(actor.getPersistedSnapshot()) };
     writing = store.save(runId, checkpoint).then(
       () => {
         inFlight = false;
