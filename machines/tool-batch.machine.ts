@@ -65,11 +65,12 @@
  * test/machines/tool-batch.paths.test.ts walks every interleaving of small
  * batches with `getBatchPaths` (./testing) on the machine as exported.
  */
-import { and, assertEvent, assign, enqueueActions, not, setup, stopChild, type AnyActorRef, type EventObject } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, not, raise, setup, stopChild, type AnyActorRef, type EventObject } from 'xstate';
 import { ToolCallError } from '../src/core/errors.js';
 import { assertToolBatchInput, resolveBatchOptions } from '../src/core/options.js';
 import type { ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import { toolFailure } from '../src/core/failure.js';
+import { describeError } from '../src/core/describe.js';
 import { buildQueues, queueWith } from './admission-queues.js';
 import { retryTimer } from './retry-timer.js';
 import { addReady, draftOf, findById, invocationInput, occupy, release, takeNext, type Draft } from './tool-batch.steps.js';
@@ -206,6 +207,18 @@ function laneOf(context: ToolBatchContext, index: number): number {
   return context.lanes.indexOf(index);
 }
 
+/**
+ * The lane of a running call whose invocation actor ended by itself (done or
+ * error) without reporting, or `-1`. Lane `k`'s child has id `'k'`; a retry
+ * timer's (`retry:3`) is no lane.
+ */
+function silentLaneOf(context: ToolBatchContext, event: EventObject): number {
+  const { actorId } = event as { actorId?: unknown };
+  if (typeof actorId !== 'string' || !/^\d+$/.test(actorId)) return -1;
+  const lane = Number(actorId);
+  return lane < context.lanes.length && context.lanes[lane] !== null ? lane : -1;
+}
+
 function isLive(context: ToolBatchContext, event: ToolBatchEvent): boolean {
   return 'index' in event && laneOf(context, event.index) !== -1;
 }
@@ -330,6 +343,7 @@ export const toolBatchMachine = setup({
     willRetry: ({ event }) => event.type === 'call.failed' && event.retryInMs !== undefined,
     isAwaitingApproval: ({ context, event }) => awaitingOf(context, event) !== -1,
     isRetryDue: ({ context, event }) => event.type === 'call.retryDue' && context.retrying.includes(event.index),
+    isSilentEnd: ({ context, event }) => silentLaneOf(context, event) !== -1,
   },
   actions: {
     admitQueued: assign(({ context, spawn }) => {
@@ -435,6 +449,12 @@ export const toolBatchMachine = setup({
         admitted: noneAdmitted,
       });
     }),
+    failSilentCall: raise(({ context, event }) => {
+      const index = context.lanes[silentLaneOf(context, event)]!;
+      const ended = (event as { type: string }).type.startsWith('xstate.done.') ? 'finished' : `failed (${describeError((event as { error?: unknown }).error)})`;
+      const message = `its invocation actor ${ended} without reporting to the batch: a \`runTool\` actor must send \`call.succeeded\` { index, output } or \`call.failed\` { index, failure } to its parent (createToolCallLogic does)`;
+      return { type: 'call.failed', index, failure: toolFailure(index, context.config.calls[index]!, 'error', message, (event as { error?: unknown }).error) } as const;
+    }),
     markCancelled: assign({ cancelled: true }),
     announceBatchSettled: ({ context, self }, params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {
       if (isHeard(self, context, ['batch.settled'])) publish(self, context, [{ type: 'batch.settled', status: params.status, at: sinceStart(context, self) }]);
@@ -447,7 +467,7 @@ export const toolBatchMachine = setup({
     assertToolBatchInput(input);
     const options = resolveBatchOptions(input.options);
     const concurrency = options.concurrency === Infinity ? unlimitedRunningCalls : options.concurrency;
-    const { queues, queueOfTool } = buildQueues(input.calls, options.perToolConcurrency, concurrency);
+    const queues = buildQueues(input.calls, options.perToolConcurrency, concurrency);
     const timeoutMs = options.timeoutMs !== undefined && options.timeoutMs <= maxTimeoutMs ? options.timeoutMs : null;
     return {
       config: {
@@ -460,7 +480,6 @@ export const toolBatchMachine = setup({
         notifyParent: input.notifyParent === true,
         runId: typeof input.runId === 'string' ? input.runId : null,
         origin: clockNow(self.system),
-        queueOfTool,
         retry: options.retry ?? null,
       },
       queues,
@@ -517,6 +536,16 @@ export const toolBatchMachine = setup({
         ],
         'call.retryDue': { guard: 'isRetryDue', actions: ['retryNow', 'announceStep'] },
         'call.progress': { guard: not('isLateCompletion'), actions: 'announceStep', description: "Forwards the tool's own progress report." },
+        'xstate.done.actor.*': {
+          guard: 'isSilentEnd',
+          actions: 'failSilentCall',
+          description: 'A provided runTool finished without reporting call.succeeded or call.failed: its call fails, naming that contract.',
+        },
+        'xstate.error.actor.*': {
+          guard: 'isSilentEnd',
+          actions: 'failSilentCall',
+          description: 'A provided runTool threw or rejected without reporting: its call fails with what it threw.',
+        },
         'batch.cancel': { target: 'cancelled', actions: ['markCancelled', 'abortRunning', 'announceStep'] },
       },
     },

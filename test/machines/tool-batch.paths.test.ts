@@ -144,6 +144,14 @@ describe('toolBatchMachine paths', () => {
     // A running call's progress report: forwarded while it runs (it changes no state, so paths never repeat it).
     const [running] = getBatchPaths({ calls: 1 })[0]!.steps;
     for (const t of toolBatchMachine.getTransitionData(running!.snapshot, { type: 'call.progress', index: 0, progress: 1 })) taken.add(t);
+    // A provided runTool that ends by itself without reporting (done or error): its call fails, by one branch each.
+    for (const type of ['xstate.done.actor.0', 'xstate.error.actor.0']) {
+      const [silent] = toolBatchMachine.getTransitionData(running!.snapshot, { type, actorId: '0' } as never);
+      expect(silent!.actions.map((action) => (action as { type?: string }).type ?? action)).toEqual(['failSilentCall']);
+      taken.add(silent!);
+      // A retry timer's end, or an unknown child's, is no call's.
+      expect(toolBatchMachine.getTransitionData(running!.snapshot, { type: type.replace('.0', '.retry:0'), actorId: 'retry:0' } as never)).toEqual([]);
+    }
     // A late report from a call that already settled (a tool that ignored its abort, say) is ignored by one branch.
     const [, afterFirst] = getBatchPaths({ calls: 2, options: { concurrency: 2, policy: 'joinAll' } })[0]!.steps;
     const settledIndex = afterFirst!.snapshot.context.lanes.indexOf(null) === 0 ? 0 : 1;
