@@ -197,6 +197,31 @@ describe('a durable agent killed mid-batch', () => {
     expect(point.executions).toHaveLength(allCalls.length + running.length);
     // Every execution, before and after the kill, got the same key for its call: `${runId}:${call.id}`.
     expect(point.executions.every((execution) => execution.key === `crash-1:${execution.id}`)).toBe(true);
+    // The restart took the run over from the killed owner at once: the lease names a process that is gone.
+    expect(new Set(point.executions.map((execution) => execution.pid)).size).toBe(2);
   });
+});
 
+describe('a durable agent started twice at once', () => {
+  it('runs in exactly one process; the other gets a RunLeaseError naming the run', { timeout: 20_000 }, async () => {
+    const [dir, expected] = [newDir(), await uninterrupted()];
+    const both = [startAgent(dir), startAgent(dir)];
+    // The one that lost exits at once; the owner waits for its calls to be released.
+    const lost = await Promise.race(both.map((agent) => agent.ended.then((end) => ({ agent, end }))));
+    expect(lost.end.code, lost.end.stderr).toBe(3);
+    expect(JSON.parse(lost.end.stdout)).toEqual({
+      error: 'RunLeaseError',
+      runId: 'crash-1',
+      message: expect.stringMatching(/^Run "crash-1" is held by another owner \(process \d+ on .+\) until /) as unknown,
+    });
+    writeFileSync(join(dir, 'release', 'all'), '');
+    const owner = both.find((agent) => agent !== lost.agent)!;
+    const { code, stdout, stderr } = await owner.ended;
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual(expected);
+    const log = executions(dir);
+    reports.set(100, `started twice at once: ${log.length} executions for 8 calls, all by process ${owner.pid}; the other exited 3`);
+    expect(log.map((execution) => execution.id).sort()).toEqual(allCalls);
+    expect(log.every((execution) => execution.pid === owner.pid)).toBe(true);
+  });
 });
