@@ -17,6 +17,7 @@ import { renderTimeline } from '../../view/timeline.js';
 import { formatConversation } from './conversation.js';
 import { approvalsLine, createDemoApprover, type DemoApprovals } from './approvals.js';
 import { checkpointLine } from './checkpoint-line.js';
+import { saveOnSignal, trackSaves } from './save-on-signal.js';
 import { createInspectionLog } from './inspect-log.js';
 import { demoMessages } from './script.js';
 import { createDemoTools } from './tools.js';
@@ -97,10 +98,12 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
   }
   const fd = inspectFd;
   let remote: import('./workers.js').DemoWorkers | undefined;
+  let stopSaving: (() => void) | undefined;
   try {
     io.stderr.write(`model ${options.model.name}\n`);
     io.stderr.write(`${approvalsLine(options.approve)}\n`);
-    const durable = options.runId === undefined ? undefined : { runId: options.runId, store: createFileStore(join(outDir, 'runs')) };
+    const durable = options.runId === undefined ? undefined : { runId: options.runId, store: trackSaves(createFileStore(join(outDir, 'runs'))) };
+    if (durable) stopSaving = saveOnSignal(durable.store, durable.runId, (line) => io.stderr.write(`\n${line}\n`));
     const saved = durable && (await durable.store.load(durable.runId));
     if (durable && saved) io.stderr.write(`${checkpointLine(durable.runId, shown(join(outDir, 'runs', `${durable.runId.replaceAll(':', '_')}.json`)), saved)}\n`);
     if (options.workers !== undefined) {
@@ -142,6 +145,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
     io.stderr.write(`xstate-parallel-tools: the agent ended ${output.status === 'failed' ? 'with a failure' : 'at its step limit'}${why}\n`);
     return 1;
   } finally {
+    stopSaving?.();
     if (ticker !== undefined) clearInterval(ticker);
     if (inspectFd !== undefined) closeSync(inspectFd);
     await remote?.stop();
