@@ -73,6 +73,7 @@ import { toolFailure } from '../src/core/failure.js';
 import { describeError } from '../src/core/describe.js';
 import { buildQueues, queueWith } from './admission-queues.js';
 import { retryTimer } from './retry-timer.js';
+import { approvalGate } from './approval-gate.js';
 import { addReady, draftOf, findById, invocationInput, occupy, release, takeNext, type Draft } from './tool-batch.steps.js';
 import { appendSettlements, emptyLog, lastSettlements, settlementsBySlot, trailingAborted, type Settlement } from './settlement-log.js';
 import { createToolCallLogic, maxTimeoutMs, type ToolCallInput } from './tool-call.machine.js';
@@ -152,6 +153,7 @@ const typesOfStep = {
   settle: ['call.settled', 'call.started'],
   admit: ['call.started'],
   approval: ['call.approvalRequested', 'call.started'],
+  reannounce: ['call.approvalRequested'],
   retry: ['call.retrying', 'call.started'],
   progress: ['call.progress'],
   abort: ['call.settled'],
@@ -172,6 +174,8 @@ function stepEvents(context: ToolBatchContext, event: ToolBatchEvent | EventObje
         ? 'retry'
         : e.type === 'call.approvalRequested'
           ? 'approval'
+          : e.type === 'call.awaitingApproval'
+            ? 'reannounce'
           : e.type === 'call.progress'
             ? 'progress'
             : e.type === 'batch.cancel'
@@ -188,7 +192,7 @@ function stepEvents(context: ToolBatchContext, event: ToolBatchEvent | EventObje
   } else if (e.type === 'call.failed') {
     const call = context.config.calls[e.index]!;
     events.push({ type: 'call.retrying', index: e.index, id: call.id, name: call.name, attempt: context.attempts[e.index]!, delayMs: e.retryInMs!, failure: e.failure, at });
-  } else if (e.type === 'call.approvalRequested') {
+  } else if (e.type === 'call.approvalRequested' || e.type === 'call.awaitingApproval') {
     const call = context.config.calls[e.index]!;
     events.push({ type: 'call.approvalRequested', index: e.index, id: call.id, name: call.name, arguments: e.arguments, at });
   } else if (e.type === 'call.progress') {
@@ -198,7 +202,8 @@ function stepEvents(context: ToolBatchContext, event: ToolBatchEvent | EventObje
     if (e.message !== undefined) progress.message = e.message;
     events.push(progress);
   }
-  if (kind !== 'progress') startedEvents(context, context.admitted, at, events);
+  // A progress report or a restored gate's reminder started nothing: `admitted` is an earlier step's.
+  if (kind !== 'progress' && kind !== 'reannounce') startedEvents(context, context.admitted, at, events);
   return events;
 }
 
@@ -285,6 +290,11 @@ function awaitingOf(context: ToolBatchContext, event: ToolBatchEvent): number {
   return event.type === 'call.approve' || event.type === 'call.deny' ? findById(context, context.awaiting, event.id) : -1;
 }
 
+/** The child id of the approval gate of call `index`. */
+function gateOf(index: number): string {
+  return `approval:${index}`;
+}
+
 /** The failure a denial settles with. */
 function denial(context: ToolBatchContext, index: number, reason: string | undefined): ToolFailure {
   const message = reason === undefined || reason === '' ? 'the call was denied' : `the call was denied: ${reason}`;
@@ -331,7 +341,7 @@ export const toolBatchMachine = setup({
     emitted: {} as ToolBatchEmitted,
     output: {} as ToolBatchOutput,
   },
-  actors: { runTool: noToolsProvided, retryTimer },
+  actors: { runTool: noToolsProvided, retryTimer, approvalGate },
   guards: {
     isEmpty: ({ context }) => context.config.calls.length === 0,
     isLateCompletion: ({ context, event }) => !isLive(context, event),
@@ -342,6 +352,7 @@ export const toolBatchMachine = setup({
     isSettleAll: ({ context }) => context.config.policy === 'settleAll',
     willRetry: ({ event }) => event.type === 'call.failed' && event.retryInMs !== undefined,
     isAwaitingApproval: ({ context, event }) => awaitingOf(context, event) !== -1,
+    isStillAwaiting: ({ context, event }) => event.type === 'call.awaitingApproval' && context.awaiting.includes(event.index),
     isRetryDue: ({ context, event }) => event.type === 'call.retryDue' && context.retrying.includes(event.index),
     isSilentEnd: ({ context, event }) => silentLaneOf(context, event) !== -1,
   },
@@ -349,6 +360,7 @@ export const toolBatchMachine = setup({
     admitQueued: assign(({ context, spawn }) => {
       return admitInto(context, draftOf(context), (id, input) => spawn('runTool', { id, input }));
     }),
+    closeGate: stopChild(({ context, event }) => gateOf(awaitingOf(context, event))),
     reapChild: stopChild(({ context, event }) => String(laneOf(context, (event as { index: number }).index))),
     settleCall: assign(({ context, event, spawn }) => {
       assertEvent(event, settlingEvents);
@@ -386,12 +398,15 @@ export const toolBatchMachine = setup({
       assertEvent(event, 'call.approvalRequested');
       const draft = draftOf(context);
       vacate(context, draft, enqueue, event.index);
+      // The request waits in a gate of its own, which a restored batch starts again (approval-gate.ts).
+      enqueue.spawnChild('approvalGate', { id: gateOf(event.index), input: { index: event.index, arguments: event.arguments } });
       const update = admitInto(context, draft, spawnerOf(enqueue));
       update.awaiting = [...context.awaiting, event.index];
       enqueue.assign(update);
     }),
     approveCall: enqueueActions(({ context, event, enqueue }) => {
       const index = awaitingOf(context, event);
+      enqueue.stopChild(gateOf(index));
       const draft = draftOf(context);
       addReady(draft, index);
       const withApproval = { ...context, approved: [...context.approved, index] };
@@ -435,7 +450,10 @@ export const toolBatchMachine = setup({
         enqueue.stopChild(`retry:${index}`);
         abort(index, 'aborted while it waited to be retried: the batch ended');
       }
-      for (const index of context.awaiting) abort(index, 'aborted while it waited for an approval: the batch ended');
+      for (const index of context.awaiting) {
+        enqueue.stopChild(gateOf(index));
+        abort(index, 'aborted while it waited for an approval: the batch ended');
+      }
       for (const index of context.ready) abort(index, 'aborted while it waited for a lane to run again: the batch ended');
       enqueue.assign({
         lanes: context.lanes.map(() => null),
@@ -528,12 +546,17 @@ export const toolBatchMachine = setup({
         'call.approve': { guard: 'isAwaitingApproval', actions: ['approveCall', 'announceStep'] },
         'call.deny': [
           { guard: not('isAwaitingApproval'), description: 'No call with that id awaits an approval: ignored.' },
-          { guard: 'isFailFast', target: 'failed', actions: ['settleCall', 'abortRunning', 'announceStep'] },
-          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: ['settleCall', 'announceStep'] },
-          { guard: 'isJoinAll', actions: ['settleCall', 'announceStep'] },
-          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: ['settleCall', 'announceStep'] },
-          { guard: 'isSettleAll', actions: ['settleCall', 'announceStep'] },
+          { guard: 'isFailFast', target: 'failed', actions: ['closeGate', 'settleCall', 'abortRunning', 'announceStep'] },
+          { guard: and(['isJoinAll', 'isLastToSettle']), target: 'failed', actions: ['closeGate', 'settleCall', 'announceStep'] },
+          { guard: 'isJoinAll', actions: ['closeGate', 'settleCall', 'announceStep'] },
+          { guard: and(['isSettleAll', 'isLastToSettle']), target: 'succeeded', actions: ['closeGate', 'settleCall', 'announceStep'] },
+          { guard: 'isSettleAll', actions: ['closeGate', 'settleCall', 'announceStep'] },
         ],
+        'call.awaitingApproval': {
+          guard: 'isStillAwaiting',
+          actions: 'announceStep',
+          description: 'A restored batch: the approval gate of a call that still waits reminds it to announce call.approvalRequested again.',
+        },
         'call.retryDue': { guard: 'isRetryDue', actions: ['retryNow', 'announceStep'] },
         'call.progress': { guard: not('isLateCompletion'), actions: 'announceStep', description: "Forwards the tool's own progress report." },
         'xstate.done.actor.*': {

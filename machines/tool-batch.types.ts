@@ -7,6 +7,7 @@ import type { BatchOptions, JoinPolicy, RetryOptions, SettledResult, ToolCall, T
 import type { AdmissionQueue } from './admission-queues.js';
 import type { SettlementLog } from './settlement-log.js';
 import type { ToolCallApprovalEvent, ToolCallProgressEvent, ToolCallSettledEvent } from './tool-call.machine.js';
+import type { AwaitingApprovalEvent } from './approval-gate.js';
 
 /** What the batch machine is started with. */
 export interface ToolBatchInput {
@@ -82,6 +83,7 @@ export type ToolBatchEvent =
   | { type: 'call.approve'; id: string }
   | { type: 'call.deny'; id: string; reason?: string }
   | { type: 'call.retryDue'; index: number }
+  | AwaitingApprovalEvent
   | { type: 'batch.cancel' };
 
 /** Progress events the batch machine emits (subscribe with `actor.on(type, fn)`), and sends to its parent with `notifyParent`. */

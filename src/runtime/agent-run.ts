@@ -11,7 +11,7 @@ import type { ToolBatchContext } from '../../machines/tool-batch.machine.js';
 import { actorPromise } from './actor-promise.js';
 import { jsonCopy } from '../core/plain-data.js';
 import type { createAgentMachine } from './agent.js';
-import { answerApprovals, decide, keepCheckpoints, type Approver, type HeldRun } from './durable.js';
+import { answerApprovals, keepCheckpoints, type Approver, type HeldRun } from './durable.js';
 import type { RunStore } from './run-store.js';
 
 /** A call that waits for a person's decision. */
@@ -114,10 +114,6 @@ export async function runAgentActor(actor: AgentActor, options: RunOptions): Pro
       const reason = typeof decision === 'object' && decision.reason !== undefined ? decision.reason : 'not approved';
       actor.send(approved ? { type: 'call.approve', id } : { type: 'call.deny', id, reason });
     }
-    // A restored run whose calls awaited an approval: ask the approver again.
-    if (approve !== undefined) {
-      for (const call of stalledOrWaiting(actor)) decide({ index: call.index, id: call.id, name: call.name, arguments: call.arguments }, approve, actor);
-    }
     check();
     // A run taken over by another owner stops here: no tool of it runs on, nothing more is written.
     held?.lost.catch(() => {
@@ -142,16 +138,6 @@ export async function runAgentActor(actor: AgentActor, options: RunOptions): Pro
     subscription.unsubscribe();
     checkpoints?.stop();
   }
-}
-
-/** Every call of the current batch that awaits an approval, with its index. */
-function stalledOrWaiting(actor: AgentActor): Array<PendingApproval & { index: number }> {
-  const context = batchContext(actor);
-  if (context === undefined) return [];
-  return context.awaiting.map((index) => {
-    const call = context.config.calls[index]!;
-    return { index, id: call.id, name: call.name, arguments: call.arguments };
-  });
 }
 
 /**

@@ -13,7 +13,7 @@ import { assertRunHooks, assertToolSource } from './run-options.js';
 import { routerFrom, type AnyTool, type ToolSource } from './tools.js';
 import type { ToolCallLogic } from '../../machines/tool-call.machine.js';
 import { actorPromise } from './actor-promise.js';
-import { answerApprovals, decide, keepCheckpoints, loadCheckpoint, owningRun, type Approver, type HeldRun } from './durable.js';
+import { answerApprovals, keepCheckpoints, loadCheckpoint, owningRun, type Approver, type HeldRun } from './durable.js';
 import type { RunStore } from './run-store.js';
 
 /** Options of `runToolBatch`: the tools, the batch options, and hooks. */
@@ -173,15 +173,8 @@ async function runDurably(
   const checkpoints = store !== undefined && runId !== undefined ? keepCheckpoints(actor, store, runId, 'batch') : undefined;
   answerApprovals(actor, approve, actor);
   try {
+    // A restored call that awaited an approval is announced again as the batch starts, and so asked again.
     const done = actorPromise(actor, { signal, onEvent, cancelEvent: { type: 'batch.cancel' } });
-    // Restored calls that awaited an approval are asked again: the request was made before the restart.
-    const { context } = actor.getSnapshot();
-    if (restored !== undefined && actor.getSnapshot().status === 'active') {
-      for (const index of context.awaiting) {
-        const call = context.config.calls[index]!;
-        decide({ index, id: call.id, name: call.name, arguments: call.arguments }, approve, actor);
-      }
-    }
     // A run taken over by another owner stops here: no tool of it runs on, nothing more is written.
     held?.lost.catch(() => {
       checkpoints?.stop();

@@ -161,8 +161,15 @@ export function checkBatchPath(path: BatchPath, batch: Pick<BatchPathsOptions, '
       check(count <= max, `${count} calls of ${tool} run, over its limit ${max}`);
     }
     const children = Object.keys(snapshot.children).sort();
-    const expectedChildren = [...running.map(({ lane }) => String(lane)), ...context.retrying.map((index) => `retry:${index}`)].sort();
-    check(JSON.stringify(children) === JSON.stringify(expectedChildren), `children ${children} are not the busy lanes and retry timers ${expectedChildren}`);
+    const expectedChildren = [
+      ...running.map(({ lane }) => String(lane)),
+      ...context.retrying.map((index) => `retry:${index}`),
+      ...context.awaiting.map((index) => `approval:${index}`),
+    ].sort();
+    check(
+      JSON.stringify(children) === JSON.stringify(expectedChildren),
+      `children ${children} are not the busy lanes, retry timers and approval gates ${expectedChildren}`,
+    );
     for (const index of [...context.awaiting, ...context.retrying]) {
       check(!context.lanes.includes(index), `call ${index} holds a lane while it waits`);
     }

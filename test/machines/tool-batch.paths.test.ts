@@ -144,6 +144,13 @@ describe('toolBatchMachine paths', () => {
     // A running call's progress report: forwarded while it runs (it changes no state, so paths never repeat it).
     const [running] = getBatchPaths({ calls: 1 })[0]!.steps;
     for (const t of toolBatchMachine.getTransitionData(running!.snapshot, { type: 'call.progress', index: 0, progress: 1 })) taken.add(t);
+    // A restored batch's approval gate reminds it of a call that still waits; a reminder for any other call is ignored.
+    const asking = getBatchPaths({ calls: 1, approve: ['c0'] })[0]!;
+    const [, waiting] = asking.steps;
+    expect(waiting!.snapshot.context.awaiting).toEqual([0]);
+    const [remind] = toolBatchMachine.getTransitionData(waiting!.snapshot, { type: 'call.awaitingApproval', index: 0, arguments: { i: 0 } });
+    taken.add(remind!);
+    expect(toolBatchMachine.getTransitionData(running!.snapshot, { type: 'call.awaitingApproval', index: 0, arguments: {} })).toEqual([]);
     // A provided runTool that ends by itself without reporting (done or error): its call fails, by one branch each.
     for (const type of ['xstate.done.actor.0', 'xstate.error.actor.0']) {
       const [silent] = toolBatchMachine.getTransitionData(running!.snapshot, { type, actorId: '0' } as never);

@@ -4,7 +4,7 @@
  * backs off on XState's clock; a paused agent resumes from plain JSON.
  */
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
+import { createActor, SimulatedClock, type Snapshot } from 'xstate';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +12,9 @@ import { z } from 'zod';
 import { runToolBatch } from '../../src/runtime/run-tool-batch.js';
 import { resumeAgent, runAgent } from '../../src/runtime/agent.js';
 import { createFileStore } from '../../src/runtime/run-store.js';
-import { defineTool } from '../../src/runtime/tools.js';
+import { createToolRouter, defineTool } from '../../src/runtime/tools.js';
 import { createScriptedModel } from '../../src/testing/index.js';
-import type { ToolBatchEmitted } from '../../machines/tool-batch.machine.js';
+import { toolBatchMachine, type ToolBatchEmitted } from '../../machines/tool-batch.machine.js';
 import { askFor, say, toolCall, user } from '../helpers/chat.js';
 import { controlledTool, flush } from '../helpers/controlled-tool.js';
 import { guardUnhandled } from '../helpers/unhandled.js';
@@ -213,5 +213,41 @@ describe('the batch default retry', () => {
     });
     expect(await runToolBatch([{ id: 'x', name: 'once', arguments: {} }], { tools: [once], retry: { attempts: 2, initialDelayMs: 1 } })).toEqual([{ id: 'x', result: 2 }]);
     expect(runs).toBe(2);
+  });
+});
+
+describe('a restored batch with a call awaiting approval', () => {
+  it('announces call.approvalRequested again as it starts, so an embedding app learns of the call', async () => {
+    const clock = new SimulatedClock();
+    const machine = toolBatchMachine.provide({ actors: { runTool: createToolRouter([pay]).runTool } });
+    const input = { calls: [{ id: 'big', name: 'pay', arguments: { amount: 500 } }, { id: 'small', name: 'pay', arguments: { amount: 5 } }], options: { policy: 'settleAll' as const } };
+    const first = createActor(machine, { input, clock });
+    const heard: unknown[] = [];
+    first.on('call.approvalRequested', (event) => heard.push(event));
+    first.start();
+    await flush();
+    expect(first.getSnapshot().context.awaiting).toEqual([0]);
+    expect(heard).toEqual([{ type: 'call.approvalRequested', index: 0, id: 'big', name: 'pay', arguments: { amount: 500 }, at: 0 }]);
+    const saved = JSON.parse(JSON.stringify(first.getPersistedSnapshot())) as Snapshot<unknown>;
+    first.stop();
+
+    clock.increment(250);
+    const restored = createActor(machine, { snapshot: saved, input, clock });
+    const again: unknown[] = [];
+    restored.on('call.approvalRequested', (event) => again.push(event));
+    restored.start();
+    await flush();
+    expect(again).toEqual([{ type: 'call.approvalRequested', index: 0, id: 'big', name: 'pay', arguments: { amount: 500 }, at: 250 }]);
+    restored.send({ type: 'call.approve', id: 'big' });
+    await flush();
+    expect(restored.getSnapshot().output).toEqual({
+      status: 'succeeded',
+      results: [
+        { ok: true, output: { id: 'big', result: 'paid 500' } },
+        { ok: true, output: { id: 'small', result: 'paid 5' } },
+      ],
+    });
+    // Approved, the gate is gone: nothing announces the call again.
+    expect(again).toHaveLength(1);
   });
 });
