@@ -71,3 +71,13 @@ describe('README feature snippets', () => {
     ]);
   });
 });
+
+describe('README: your own invocation actor', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('runs the createToolCallLogic example and prints what its comment says', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await runSnippet(readmeSnippet('#### Your own invocation actor'), 'readme-own-actor');
+    expect(log.mock.calls).toEqual([[{ status: 'succeeded', outputs: [{ id: 'c1', result: { echoed: { text: 'hi' } } }] }]]);
+  });
+});

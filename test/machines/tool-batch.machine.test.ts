@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createActor, SimulatedClock, toPromise } from 'xstate';
+import { createActor, fromPromise, SimulatedClock, toPromise } from 'xstate';
 import { toolBatchMachine, unlimitedRunningCalls, type ToolBatchEmitted } from '../../machines/tool-batch.machine.js';
 import { runToolBatch } from '../../src/runtime/run-tool-batch.js';
 import { createToolRouter } from '../../src/runtime/tools.js';
@@ -371,5 +371,37 @@ describe('toolBatchMachine', () => {
       await flush();
       expect(started).toEqual(['c0@0', 'c1@1', 'c2@0']);
     });
+  });
+});
+
+describe('a provided runTool that ends without reporting', () => {
+  const contract =
+    'without reporting to the batch: a `runTool` actor must send `call.succeeded` { index, output } or `call.failed` { index, failure } to its parent (createToolCallLogic does)';
+  const calls = [
+    { id: 'a', name: 't', arguments: {} },
+    { id: 'b', name: 't', arguments: {} },
+  ];
+
+  it('fails each call whose actor finished, naming the contract, and goes on to the next', async () => {
+    const machine = toolBatchMachine.provide({ actors: { runTool: fromPromise(async () => 'ignored') as never } });
+    const actor = createActor(machine, { input: { calls, options: { policy: 'settleAll', concurrency: 1 } } });
+    actor.start();
+    const failure = (index: number) => ({ ok: false, failure: { index, id: calls[index]!.id, name: 't', kind: 'error', message: `its invocation actor finished ${contract}`, error: undefined } });
+    expect(await toPromise(actor)).toEqual({ status: 'succeeded', results: [failure(0), failure(1)] });
+  });
+
+  it('fails a call whose actor threw with what it threw, under each policy as any failure', async () => {
+    const thrown = new Error('nope');
+    const machine = toolBatchMachine.provide({ actors: { runTool: fromPromise(() => Promise.reject(thrown)) as never } });
+    const actor = createActor(machine, { input: { calls: calls.slice(0, 1), options: { policy: 'joinAll' } } });
+    actor.start();
+    const output = await toPromise(actor);
+    expect(output).toEqual({
+      status: 'failed',
+      policy: 'joinAll',
+      failures: [{ index: 0, id: 'a', name: 't', kind: 'error', message: `its invocation actor failed (nope) ${contract}`, error: thrown }],
+      outputs: [undefined],
+    });
+    expect(actor.getSnapshot().status).toBe('done');
   });
 });
