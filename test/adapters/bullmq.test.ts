@@ -304,6 +304,42 @@ describe('createBullMQRunner with createBullMQWorker', () => {
     expect(gated.log).toEqual(['start slow', 'abort slow TimeoutError']);
   });
 
+  it("enforces a tool's own timeoutMs on its worker when the runner has no tools: the call fails with kind timeout and the tool's signal aborts", async () => {
+    const queueName = freshQueue();
+    const seen: string[] = [];
+    const late = deferred<void>();
+    const slow = defineTool({
+      name: 'slow',
+      description: 'Answers late, unless its signal aborts first',
+      parameters: z.object({}),
+      timeoutMs: 200,
+      execute: async (_args, { signal }) => {
+        const aborted = new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => {
+            seen.push(`abort ${(signal.reason as Error).name}: ${(signal.reason as Error).message}`);
+            reject(signal.reason);
+          }),
+        );
+        aborted.catch(() => {});
+        await Promise.race([late.promise, aborted]);
+        return 'late';
+      },
+    });
+    await worker(queueName, [slow]).ready;
+    // No batch timeout and no `tools` on the runner: only the worker knows the tool's 200 ms.
+    const error = await runToolBatch([{ id: 's1', name: 'slow', arguments: {} }], { runner: runner(queueName), runId: 'tool-timeout' }).catch((e: unknown) => e);
+    late.resolve();
+    expect(ToolBatchError.isInstance(error) && error.failures.map((f) => [f.id, f.kind, f.message])).toEqual([['s1', 'timeout', 'the tool did not settle within 200 ms']]);
+    expect(seen).toEqual(['abort TimeoutError: the tool did not settle within 200 ms']);
+    const queue = new Queue(queueName, { connection: { url: redis.url } });
+    try {
+      const job = await Job.fromId(queue, encodeURIComponent('tool-timeout:s1'));
+      expect(JSON.parse(job!.failedReason)).toEqual({ 'xstate-parallel-tools': 1, kind: 'timeout', message: 'the tool did not settle within 200 ms' });
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('reattaches a run started again with the same runId: finished jobs are collected, none is enqueued or run twice', async () => {
     const queueName = freshQueue();
     let runs = 0;
