@@ -1,12 +1,19 @@
 /**
  * `xstate-parallel-tools worker --tools <module>`: serves a tools module's
- * tools from a BullMQ queue until SIGINT or SIGTERM (or `io.signal`), then
- * lets running jobs finish and exits 0. Bad flags or a module without tools
- * exit 2 with one line on stderr.
+ * tools from a BullMQ queue until SIGINT or SIGTERM (or `io.signal`). Then it
+ * stops taking jobs, lets running jobs finish (for `--grace` ms at most),
+ * closes its BullMQ and Redis connections, calls the module's own `close()`
+ * or `dispose()` export, and exits: 0 when its jobs finished, 1 when the
+ * grace period ran out. A process stopped by a signal exits then whatever
+ * the module still holds open (a database client, a keep-alive agent), as a
+ * process manager expects. Bad flags or a module without tools exit 2 with
+ * one line on stderr.
  *
  * `bullmq` and `ioredis` are optional peers: they are loaded only when this
  * command runs, with a message saying what to install when they are missing.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { importTools } from './tools-module.js';
 
@@ -26,10 +33,20 @@ export interface WorkerCommandIo {
 export const workerUsage = `Usage:
   xstate-parallel-tools worker --tools <module> [--redis redis://host:port] [--queue name] [--concurrency N]
                                [--name name] [--limit tool=N]... [--report-worker]
-                               [--lock-duration ms] [--stalled-interval ms]
+                               [--lock-duration ms] [--stalled-interval ms] [--grace ms]
 
-defaults: --redis $REDIS_URL or redis://127.0.0.1:6379, --queue xstate-parallel-tools, --concurrency 16, --name <host>:<pid>
+defaults: --redis $REDIS_URL or redis://127.0.0.1:6379, --queue xstate-parallel-tools, --concurrency 16, --name <host>:<pid>,
+          --grace 25000 (how long running jobs may take to finish once it is told to stop)
+
+On SIGINT or SIGTERM it stops taking jobs, waits for its running jobs (at most --grace ms), closes
+its connections, calls the tools module's exported close() or dispose(), and exits.
 `;
+
+/**
+ * How long running jobs may take to finish after a stop, by default: under
+ * the 30 s a process manager such as Kubernetes waits before it kills.
+ */
+const defaultGraceMs = 25_000;
 
 class WorkerUsageError extends Error {
   override name = 'WorkerUsageError';
@@ -51,6 +68,7 @@ function parse(argv: string[]) {
         'report-worker': { type: 'boolean' },
         'lock-duration': { type: 'string' },
         'stalled-interval': { type: 'string' },
+        grace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -88,12 +106,68 @@ function shownAddress(url: string): string {
   }
 }
 
+/** The tools module's own cleanup: its exported `close()`, else `dispose()`. */
+async function moduleCloser(path: string, cwd: string): Promise<(() => unknown) | undefined> {
+  // The module `importTools` has just loaded: the same instance, from the module cache.
+  const module = (await import(/* @vite-ignore */ pathToFileURL(resolve(cwd, path)).href)) as Record<string, unknown>;
+  const hook = typeof module.close === 'function' ? module.close : module.dispose;
+  return typeof hook === 'function' ? () => (hook as () => unknown)() : undefined;
+}
+
+/** Resolves with `value` after `ms`, on a timer that keeps nothing alive. */
+function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolveAfter) => setTimeout(resolveAfter, ms, value).unref());
+}
+
+/** Resolves on the process's next SIGINT or SIGTERM, when the process's signals stop the worker. */
+function nextSignal(io: WorkerCommandIo): Promise<'again'> {
+  if (io.signal !== undefined) return new Promise(() => {});
+  return new Promise((resolveAgain) => {
+    process.once('SIGINT', () => resolveAgain('again'));
+    process.once('SIGTERM', () => resolveAgain('again'));
+  });
+}
+
+/**
+ * Stops a worker: no new jobs, running jobs finish within `graceMs` (a second
+ * signal stops at once), then the worker's connections and the module's own close.
+ *
+ * @returns 0 when the running jobs finished, 1 when they were abandoned.
+ */
+async function stop(worker: { name: string; close(options?: { force?: boolean }): Promise<void> }, closeModule: (() => unknown) | undefined, graceMs: number, io: WorkerCommandIo): Promise<number> {
+  const started = Date.now();
+  const again = io.signal === undefined ? '; signal again to stop at once' : '';
+  io.stderr.write(`worker ${worker.name} stopping: waiting for its running jobs (at most ${graceMs} ms${again})\n`);
+  const outcome = await Promise.race([worker.close().then(() => 'closed' as const), after(graceMs, 'grace' as const), nextSignal(io)]);
+  let code = 0;
+  if (outcome !== 'closed') {
+    const why = outcome === 'grace' ? `its running jobs did not finish within ${graceMs} ms` : 'a second signal';
+    io.stderr.write(`worker ${worker.name} stopped after ${why}: its running jobs are abandoned (BullMQ gives them to another worker once their lock expires)\n`);
+    // Its connections go without waiting for the jobs, or for a Redis that is away.
+    void worker.close({ force: true }).catch(() => {});
+    code = 1;
+  }
+  if (closeModule !== undefined) {
+    // The module's close gets what is left of the grace period (a moment at least), and no more.
+    const left = Math.max(graceMs - (Date.now() - started), 1_000);
+    try {
+      const closed = await Promise.race([Promise.resolve().then(closeModule).then(() => 'closed' as const), after(left, 'grace' as const)]);
+      if (closed === 'grace') io.stderr.write(`worker ${worker.name}: the tools module's close did not finish within ${left} ms\n`);
+    } catch (error) {
+      io.stderr.write(`worker ${worker.name}: the tools module's close failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  io.stderr.write(`worker ${worker.name} stopped\n`);
+  return code;
+}
+
 /**
  * Runs the `worker` command until it is stopped.
  *
  * @param argv - the arguments after `worker`, such as `['--tools', 'tools.js', '--concurrency', '8']`.
  * @param io - `stdout`, `stderr`, `cwd`, `env`, and optionally `signal`.
- * @returns the exit code: 0 stopped, 1 the worker failed, 2 bad flags or input.
+ * @returns the exit code: 0 stopped, 1 the worker failed or its jobs were abandoned, 2 bad flags or input.
+ *   Stopped by the process's SIGINT or SIGTERM (no `io.signal`), it ends the process with that code instead.
  * @example
  * ```ts
  * const code = await workerCommand(['--tools', 'tools.js'], { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env });
@@ -113,7 +187,9 @@ export async function workerCommand(argv: string[], io: WorkerCommandIo): Promis
     const limits = limitsOf(flags.limit);
     const redis = flags.redis ?? io.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     if (!/^rediss?:\/\//.test(redis)) throw new WorkerUsageError(`--redis must be a redis:// URL, got "${redis}"`);
+    const graceMs = positiveInteger(flags.grace, '--grace') ?? defaultGraceMs;
     const tools = await importTools(flags.tools, io.cwd, (message) => new WorkerUsageError(message));
+    const closeModule = await moduleCloser(flags.tools, io.cwd);
     let adapter: typeof import('../adapters/bullmq/index.js');
     try {
       adapter = await import('../adapters/bullmq/index.js');
@@ -149,13 +225,13 @@ export async function workerCommand(argv: string[], io: WorkerCommandIo): Promis
         else io.signal.addEventListener('abort', () => resolveStop(), { once: true });
         return;
       }
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+      const onSignal = (): void => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         resolveStop();
       };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     });
     const first = await Promise.race([worker.ready.then(() => 'ready' as const), stopped.then(() => 'stopped' as const)]);
     if (first === 'ready') {
@@ -163,21 +239,10 @@ export async function workerCommand(argv: string[], io: WorkerCommandIo): Promis
       io.stderr.write(`worker ${worker.name} ready: ${tools.map((tool) => tool.name).join(', ')} from queue "${queue}" on ${shownAddress(redis)}, concurrency ${concurrency}\n`);
       await stopped;
     }
-    if (io.signal !== undefined) {
-      io.stderr.write(`worker ${worker.name} stopping: waiting for its running jobs\n`);
-      await worker.close();
-      return 0;
-    }
-    // A second signal stops at once: a graceful close waits for running jobs, and for Redis if it is away.
-    io.stderr.write(`worker ${worker.name} stopping: waiting for its running jobs (signal again to stop at once)\n`);
-    const again = new Promise<'again'>((resolveAgain) => {
-      process.once('SIGINT', () => resolveAgain('again'));
-      process.once('SIGTERM', () => resolveAgain('again'));
-    });
-    if ((await Promise.race([worker.close().then(() => 'closed' as const), again])) === 'closed') return 0;
-    io.stderr.write(`worker ${worker.name} stopped at once, its running jobs abandoned (BullMQ gives them to another worker once their lock expires)\n`);
-    // The connections BullMQ is still closing would keep the process alive: this is the process's end.
-    process.exit(130);
+    const code = await stop(worker, closeModule, graceMs, io);
+    if (io.signal !== undefined) return code;
+    // A module may still hold a connection it did not close (a client, a keep-alive agent): the stop is the process's end.
+    process.exit(code);
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
     io.stderr.write(`xstate-parallel-tools: ${message}\n`);

@@ -5,7 +5,7 @@
 import { describeError, errorMessage } from './describe.js';
 import { ToolCallError } from './errors.js';
 import { isPlainData } from './plain-data.js';
-import { failureKinds, type FailureKind, type ToolCall, type ToolFailure } from './schemas.js';
+import { failureKinds, type FailureKind, type SettledResult, type ToolCall, type ToolFailure, type ToolOutput } from './schemas.js';
 
 /**
  * Builds a `ToolFailure` for one call.
@@ -57,4 +57,33 @@ function ownKind(error: unknown): { kind: FailureKind; message: string } | undef
     // A getter that throws: treat it like any other thrown value.
   }
   return undefined;
+}
+
+/** What a call that failFast stopped before it ran tells the model. */
+export const notRunMessage = 'no result: the tool batch ended before this call settled';
+
+/**
+ * Every call's settled result from a failed batch (a `ToolBatchError`'s
+ * `failures` and `outputs`), so that an adapter answers every call the model
+ * made: a success, its failure, or kind `aborted` for a call the batch never
+ * settled (failFast leaves queued calls unstarted).
+ *
+ * @param calls - the batch's calls, in order.
+ * @param failed - `failures` (by `index`) and `outputs` (with gaps) of the failed batch.
+ * @returns one `SettledResult` per call, in order.
+ * @example
+ * ```ts
+ * settledResultsOf(calls, error); // [{ ok: false, failure }, { ok: false, failure: { kind: 'aborted', … } }]
+ * ```
+ */
+export function settledResultsOf(
+  calls: readonly ToolCall[],
+  failed: { readonly failures: readonly ToolFailure[]; readonly outputs: readonly (ToolOutput | undefined)[] },
+): SettledResult[] {
+  const failures = new Map(failed.failures.map((failure) => [failure.index, failure]));
+  return calls.map((call, index): SettledResult => {
+    const output = failed.outputs[index];
+    if (output !== undefined) return { ok: true, output };
+    return { ok: false, failure: failures.get(index) ?? toolFailure(index, call, 'aborted', notRunMessage, undefined) };
+  });
 }

@@ -153,9 +153,22 @@ function expected(major: number) {
       text: 'done',
     },
     ownLoopJoinAll: {
-      rejected: true,
-      failures: [{ index: 1, id: 'b1', kind: 'invalidResult', message: 'not today' }],
-      outputs: [{ id: 'e1', result: 'hi' }, undefined],
+      joinAll: {
+        role: 'tool',
+        content: [
+          { type: 'tool-result', toolCallId: 'e1', toolName: 'echo', output: { type: 'text', value: 'hi' } },
+          { type: 'tool-result', toolCallId: 'b1', toolName: 'boom', output: { type: 'error-text', value: 'not today' } },
+          { type: 'tool-result', toolCallId: 'e2', toolName: 'echo', output: { type: 'text', value: 'there' } },
+        ],
+      },
+      failFast: {
+        role: 'tool',
+        content: [
+          { type: 'tool-result', toolCallId: 'e1', toolName: 'echo', output: { type: 'text', value: 'hi' } },
+          { type: 'tool-result', toolCallId: 'b1', toolName: 'boom', output: { type: 'error-text', value: 'not today' } },
+          { type: 'tool-result', toolCallId: 'e2', toolName: 'echo', output: { type: 'error-text', value: 'no result: the tool batch ended before this call settled' } },
+        ],
+      },
     },
   };
 }
@@ -207,7 +220,7 @@ describe.each(majors)('runAiSdkToolCalls in a hand-written loop, ai major $major
     expect(await scenarios.ownLoop(sdk)).toEqual(want.ownLoop);
   });
 
-  it('under joinAll, rejects with ToolBatchError after every call ran', async () => {
+  it('under joinAll and failFast, answers every call: the failure as error-text, and the call failFast never started', async () => {
     expect(await scenarios.ownLoopJoinAll(sdk)).toEqual(want.ownLoopJoinAll);
   });
 

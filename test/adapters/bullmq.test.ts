@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -304,6 +305,42 @@ describe('createBullMQRunner with createBullMQWorker', () => {
     expect(gated.log).toEqual(['start slow', 'abort slow TimeoutError']);
   });
 
+  it("enforces a tool's own timeoutMs on its worker when the runner has no tools: the call fails with kind timeout and the tool's signal aborts", async () => {
+    const queueName = freshQueue();
+    const seen: string[] = [];
+    const late = deferred<void>();
+    const slow = defineTool({
+      name: 'slow',
+      description: 'Answers late, unless its signal aborts first',
+      parameters: z.object({}),
+      timeoutMs: 200,
+      execute: async (_args, { signal }) => {
+        const aborted = new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => {
+            seen.push(`abort ${(signal.reason as Error).name}: ${(signal.reason as Error).message}`);
+            reject(signal.reason);
+          }),
+        );
+        aborted.catch(() => {});
+        await Promise.race([late.promise, aborted]);
+        return 'late';
+      },
+    });
+    await worker(queueName, [slow]).ready;
+    // No batch timeout and no `tools` on the runner: only the worker knows the tool's 200 ms.
+    const error = await runToolBatch([{ id: 's1', name: 'slow', arguments: {} }], { runner: runner(queueName), runId: 'tool-timeout' }).catch((e: unknown) => e);
+    late.resolve();
+    expect(ToolBatchError.isInstance(error) && error.failures.map((f) => [f.id, f.kind, f.message])).toEqual([['s1', 'timeout', 'the tool did not settle within 200 ms']]);
+    expect(seen).toEqual(['abort TimeoutError: the tool did not settle within 200 ms']);
+    const queue = new Queue(queueName, { connection: { url: redis.url } });
+    try {
+      const job = await Job.fromId(queue, encodeURIComponent('tool-timeout:s1'));
+      expect(JSON.parse(job!.failedReason)).toEqual({ 'xstate-parallel-tools': 1, kind: 'timeout', message: 'the tool did not settle within 200 ms' });
+    } finally {
+      await queue.close();
+    }
+  });
+
   it('reattaches a run started again with the same runId: finished jobs are collected, none is enqueued or run twice', async () => {
     const queueName = freshQueue();
     let runs = 0;
@@ -492,6 +529,105 @@ describe('xstate-parallel-tools worker', () => {
     cli.process.kill('SIGTERM');
     await cli.exited;
     expect(cli.process.exitCode).toBe(0);
+  });
+
+  /** A loopback TCP server that keeps every socket open, and tells when each one ends. */
+  async function holdingServer() {
+    const sockets: Socket[] = [];
+    const ended: Deferred<void>[] = [];
+    const server = createNetServer((socket) => {
+      const end = deferred<void>();
+      socket.on('close', () => end.resolve());
+      socket.on('error', () => {});
+      sockets.push(socket);
+      ended.push(end);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    opened.push({ close: () => new Promise<void>((resolve) => (sockets.forEach((socket) => socket.destroy()), server.close(() => resolve()))) });
+    return { port, sockets, ended };
+  }
+
+  /** What a stopped worker's process did: its exit code, or `'still running'` once a generous bound passed. */
+  async function exitAfterSigterm(cli: ReturnType<typeof startChild>): Promise<number | 'still running'> {
+    cli.process.kill('SIGTERM');
+    const bound = deferred<'still running'>();
+    const timer = setTimeout(() => bound.resolve('still running'), 15_000);
+    try {
+      return await Promise.race([cli.exited.then(() => cli.process.exitCode ?? -1), bound.promise]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const workerArgs = (queueName: string, name: string, extra: string[] = []) => [
+    'worker',
+    '--tools',
+    'test/fixtures/bullmq/socket-tools.ts',
+    '--redis',
+    redis.url,
+    '--queue',
+    queueName,
+    '--name',
+    name,
+    ...extra,
+  ];
+
+  it('stops on one SIGTERM while its tools module holds an open socket, calling the module\'s close() export, and exits 0', async () => {
+    const queueName = freshQueue();
+    const held = await holdingServer();
+    const cli = startChild('src/cli/cli.ts', { HOLD_PORT: String(held.port), CLOSE_HOOK: 'close' }, workerArgs(queueName, 'held-1'));
+    await cli.line((line) => line.startsWith('worker held-1 ready'));
+    await until(() => held.sockets.length === 1);
+    expect(await runToolBatch([{ id: 'e1', name: 'echo', arguments: { value: 'hi' } }], { runner: runner(queueName) })).toEqual([{ id: 'e1', result: 'hi' }]);
+    expect(await exitAfterSigterm(cli)).toBe(0);
+    await held.ended[0]!.promise;
+    expect(cli.lines.slice(1)).toEqual([
+      'worker held-1 stopping: waiting for its running jobs (at most 25000 ms; signal again to stop at once)',
+      'tools closed',
+      'worker held-1 stopped',
+    ]);
+  });
+
+  it('stops on one SIGTERM when its tools module holds a socket and exports no close hook', async () => {
+    const queueName = freshQueue();
+    const held = await holdingServer();
+    const cli = startChild('src/cli/cli.ts', { HOLD_PORT: String(held.port) }, workerArgs(queueName, 'held-2'));
+    await cli.line((line) => line.startsWith('worker held-2 ready'));
+    await until(() => held.sockets.length === 1);
+    expect(await exitAfterSigterm(cli)).toBe(0);
+    // The process's end closes the socket the module left open.
+    await held.ended[0]!.promise;
+    expect(cli.lines.at(-1)).toBe('worker held-2 stopped');
+  });
+
+  it('abandons a running job that outlasts --grace, calls the module\'s dispose() export and exits 1', async () => {
+    const queueName = freshQueue();
+    const held = await holdingServer();
+    const dir = mkdtempSync(join(tmpdir(), 'xpt-grace-'));
+    try {
+      const cli = startChild(
+        'src/cli/cli.ts',
+        { HOLD_PORT: String(held.port), CLOSE_HOOK: 'dispose', SLOW_GATE: join(dir, 'open') },
+        workerArgs(queueName, 'held-3', ['--grace', '300']),
+      );
+      await cli.line((line) => line.startsWith('worker held-3 ready'));
+      const batch = runToolBatch([{ id: 's1', name: 'slow', arguments: {} }], { runner: runner(queueName, { redisTimeoutMs: 60_000 }) }).catch((e: unknown) => e);
+      await cli.line((line) => line === 'slow started');
+      expect(await exitAfterSigterm(cli)).toBe(1);
+      await held.ended[0]!.promise;
+      expect(cli.lines.slice(2)).toEqual([
+        'worker held-3 stopping: waiting for its running jobs (at most 300 ms; signal again to stop at once)',
+        'worker held-3 stopped after its running jobs did not finish within 300 ms: its running jobs are abandoned (BullMQ gives them to another worker once their lock expires)',
+        'tools closed',
+        'worker held-3 stopped',
+      ]);
+      // The abandoned job is not lost: a new worker takes it once its lock expires. The runner closes the call here.
+      await opened[0]!.close();
+      expect(await batch).toBeInstanceOf(Error);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 with one line when --tools is missing', async () => {

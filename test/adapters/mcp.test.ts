@@ -1,8 +1,10 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, ListToolsRequestSchema, CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { createToolRouter, runToolBatch, ToolBatchError, type AnyTool, type ToolCall } from 'xstate-parallel-tools';
 import { loadMcpTools } from 'xstate-parallel-tools/mcp';
 import { main as runExample } from '../../examples/mcp.js';
@@ -312,6 +314,69 @@ describe('loadMcpTools with a paginating server', () => {
     try {
       await expect(loadMcpTools(client)).rejects.toThrow(new Error('The MCP server sent the tools/list cursor "2" twice'));
       expect(cursors).toEqual([undefined, '2']);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('loadMcpTools with a server that never answers tools/list', () => {
+  /** A real McpServer whose tools/list handler never returns; it records the cancellations it receives. */
+  async function startSilentServer() {
+    const server = new McpServer({ name: 'silent', version: '1.0.0' });
+    server.registerTool('weather', { description: 'never listed', inputSchema: { city: z.string() } }, () => ({ content: [] }));
+    const listings: string[] = [];
+    server.server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => {
+      listings.push('started');
+      return new Promise((_, reject) =>
+        extra.signal.addEventListener('abort', () => {
+          listings.push(`cancelled: ${String(extra.signal.reason)}`);
+          reject(extra.signal.reason);
+        }),
+      );
+    });
+    const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverTransport);
+    const client = new Client({ name: 'test-client', version: '1.0.0' });
+    await client.connect(clientTransport);
+    return { client, listings, close: async () => (await client.close(), await server.close()) };
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('rejects with a TimeoutError once timeoutMs passes, and cancels the request on the server', async () => {
+    const { client, listings, close } = await startSilentServer();
+    try {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      const loading = loadMcpTools(client, { timeoutMs: 200 }).catch((error: unknown) => error);
+      await until(() => listings.length === 1);
+      await vi.advanceTimersByTimeAsync(199);
+      expect(listings).toEqual(['started']);
+      await vi.advanceTimersByTimeAsync(1);
+      const error = await loading;
+      expect(error).toBeInstanceOf(DOMException);
+      expect([(error as DOMException).name, (error as DOMException).message]).toEqual(['TimeoutError', 'the MCP server did not list its tools within 200 ms']);
+      await until(() => listings.length === 2);
+      expect(listings).toEqual(['started', 'cancelled: TimeoutError: the MCP server did not list its tools within 200 ms']);
+    } finally {
+      vi.useRealTimers();
+      await close();
+    }
+  });
+
+  it("rejects with the signal's reason when the caller aborts the listing, and cancels the request on the server", async () => {
+    const { client, listings, close } = await startSilentServer();
+    try {
+      const controller = new AbortController();
+      const loading = loadMcpTools(client, { signal: controller.signal }).catch((error: unknown) => error);
+      await until(() => listings.length === 1);
+      const reason = new Error('user went away');
+      controller.abort(reason);
+      expect(await loading).toBe(reason);
+      await until(() => listings.length === 2);
+      expect(listings).toEqual(['started', 'cancelled: Error: user went away']);
     } finally {
       await close();
     }

@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, OpenAIChatCompletionsModel, Runner, setTracingDisabled, ToolCallError as AgentsToolCallError } from '@openai/agents';
+import { Agent, ModelBehaviorError, OpenAIChatCompletionsModel, Runner, setTracingDisabled } from '@openai/agents';
 import OpenAI from 'openai';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineTool, ToolBatchError, type ToolBatchEmitted } from 'xstate-parallel-tools';
+import { defineTool, type ToolBatchEmitted } from 'xstate-parallel-tools';
 import { toAgentTools, type AgentToolsOptions } from 'xstate-parallel-tools/openai-agents';
 import { createForecaster, weather as exampleWeather } from '../../examples/openai-agents.js';
 import { createProbe, type Probe } from './openai-agents/probe.js';
@@ -175,53 +175,54 @@ describe('toAgentTools', () => {
     expect(batches()).toBe(1);
   });
 
-  it('failFast: the first failure aborts the running call, starts no queued call and fails the run', async () => {
+  it('failFast: the first failure aborts the running call and starts no queued call; the model reads a result for every call', async () => {
     const { model, agent, runner, events } = setup(
-      [[search('c1', 'slow'), weather('c2', 'Atlantis'), search('c3', 'queued')], 'never asked'],
+      [[search('c1', 'slow'), weather('c2', 'Atlantis'), search('c3', 'queued')], 'done'],
       { concurrency: 2, policy: 'failFast' },
     );
 
-    const error = await runner.run(agent, 'go').then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
-
-    expect(error).toBeInstanceOf(AgentsToolCallError);
-    const batchError = (error as AgentsToolCallError).error;
-    expect(ToolBatchError.isInstance(batchError)).toBe(true);
-    expect((batchError as ToolBatchError).policy).toBe('failFast');
-    expect((batchError as ToolBatchError).failures).toMatchObject([
-      { index: 1, id: 'c2', name: 'weather', kind: 'error', message: 'no weather station in Atlantis' },
-      { index: 0, id: 'c1', name: 'search', kind: 'aborted', message: 'aborted before it settled: the batch ended' },
+    expect((await runner.run(agent, 'go')).finalOutput).toBe('done');
+    expect(model.outputsSentIn(1)).toEqual([
+      { callId: 'c1', output: text({ error: { kind: 'aborted', message: 'aborted before it settled: the batch ended' } }) },
+      { callId: 'c2', output: text({ error: { kind: 'error', message: 'no weather station in Atlantis' } }) },
+      { callId: 'c3', output: text({ error: { kind: 'aborted', message: 'no result: the tool batch ended before this call settled' } }) },
     ]);
     expect(probe.started).toEqual(['c1']);
     expect(probe.aborted.get('c1')).toMatchObject({ name: 'AbortError', message: 'The tool call was aborted' });
     expect(events.filter((event) => event.type === 'call.started').map((event) => event.id)).toEqual(['c1', 'c2']);
-    expect(model.inputs).toHaveLength(1);
+    expect(events.filter((event) => event.type === 'batch.settled').map((event) => event.status)).toEqual(['failed']);
   });
 
-  it('joinAll: a failure lets the other calls finish, then fails the run with every success kept', async () => {
-    const { model, agent, runner, events, whenEvent } = setup([[weather('c1', 'Atlantis'), search('c2', 'xstate')], 'never asked'], {
+  it('joinAll: a failure lets the other calls finish; the model reads the failure and every success', async () => {
+    const { model, agent, runner, events, whenEvent } = setup([[weather('c1', 'Atlantis'), search('c2', 'xstate')], 'done'], {
       policy: 'joinAll',
     });
-    const result = runner.run(agent, 'go').then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
+    const result = runner.run(agent, 'go');
     await probe.whenStarted(1);
     await whenEvent((event) => event.type === 'call.settled' && event.id === 'c1');
     // c1 has failed; c2 is still running and is not aborted.
     expect(events.filter((event) => event.type === 'call.settled').map((event) => [event.id, event.status])).toEqual([['c1', 'failed']]);
     probe.release('c2');
 
-    const error = await result;
-    expect(error).toBeInstanceOf(AgentsToolCallError);
-    const batchError = (error as AgentsToolCallError).error as ToolBatchError;
-    expect(batchError.policy).toBe('joinAll');
-    expect(batchError.failures).toMatchObject([{ index: 0, id: 'c1', kind: 'error', message: 'no weather station in Atlantis' }]);
-    expect(batchError.outputs).toEqual([undefined, { id: 'c2', result: { q: 'xstate', hits: 6 } }]);
+    expect((await result).finalOutput).toBe('done');
+    expect(model.outputsSentIn(1)).toEqual([
+      { callId: 'c1', output: text({ error: { kind: 'error', message: 'no weather station in Atlantis' } }) },
+      { callId: 'c2', output: text({ q: 'xstate', hits: 6 }) },
+    ]);
     expect(probe.aborted.size).toBe(0);
-    expect(model.inputs).toHaveLength(1);
+    expect(events.filter((event) => event.type === 'batch.settled').map((event) => event.status)).toEqual(['failed']);
+  });
+
+  it("a call of a tool the agent does not have fails the run with the SDK's ModelBehaviorError before any tool runs", async () => {
+    const { agent, runner, events } = setup([[weather('c1', 'Oslo'), { callId: 'c2', name: 'nope', arguments: {} }], 'never asked'], {});
+    const error = await runner.run(agent, 'go').then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(ModelBehaviorError);
+    expect((error as Error).message).toBe('Tool nope not found in agent tester.');
+    expect(probe.started).toEqual([]);
+    expect(events).toEqual([]);
   });
 
   it('a timeout aborts the tool signal with a TimeoutError and reaches the model as kind timeout', async () => {

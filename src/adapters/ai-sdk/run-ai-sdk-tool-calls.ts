@@ -2,7 +2,8 @@
  * `runAiSdkToolCalls`: one AI SDK step's tool calls as one batch, answered
  * with the tool message the SDK expects next.
  */
-import { runToolBatch, type RunToolBatchOptions, type SettledResult, type ToolCall, type ToolOutput } from '../../index.js';
+import { settledResultsOf } from '../../core/failure.js';
+import { runToolBatch, ToolBatchError, type RunToolBatchOptions, type SettledResult, type ToolCall, type ToolOutput } from '../../index.js';
 import type { AiSdkJsonValue, AiSdkToolCall, AiSdkToolMessage, AiSdkToolResultOutput } from './ai-sdk-shapes.js';
 
 /**
@@ -23,14 +24,17 @@ export type RunAiSdkToolCallsOptions = RunToolBatchOptions;
  * Calls the SDK marked `invalid` are skipped: the SDK has already answered
  * them in `response.messages`. So are provider-executed calls. A result
  * becomes `{ type: 'text' }` when it is a string, else `{ type: 'json' }`,
- * as the SDK does. Under `settleAll` a failure becomes
- * `{ type: 'error-text', value: failure.message }`; under `joinAll` and
- * `failFast` the promise rejects with `ToolBatchError`, as `runToolBatch` does.
+ * as the SDK does. Every call is answered under every policy, as the SDK
+ * answers a tool that threw: a failure becomes
+ * `{ type: 'error-text', value: failure.message }`, also for the calls
+ * `failFast` stopped or never started (kind `aborted`). The policy decides
+ * what runs: `failFast` aborts the running calls at the first failure and
+ * starts no queued one.
  *
  * @param toolCalls - the step's `toolCalls` (either SDK major).
  * @param options - `tools` (from `defineTool`) or `router`, and the batch options.
  * @returns `{ role: 'tool', content: [{ type: 'tool-result', toolCallId, toolName, output }] }`.
- * @throws `ToolBatchError` under `joinAll`/`failFast`; `signal.reason` on abort; `TypeError` for bad options.
+ * @throws `signal.reason` on abort; `TypeError` for bad options.
  * @example
  * ```ts
  * const step = await generateText({ model, tools: toAiSdkTools(tools), messages });
@@ -44,7 +48,14 @@ export async function runAiSdkToolCalls(
   if (!Array.isArray(toolCalls)) throw new TypeError(`Expected \`toolCalls\` to be an array, got \`${String(toolCalls)}\` (${typeof toolCalls})`);
   const asked = toolCalls.filter((call) => call.invalid !== true && call.providerExecuted !== true);
   const calls: ToolCall[] = asked.map((call) => ({ id: call.toolCallId, name: call.toolName, arguments: call.input }));
-  const results = await runToolBatch(calls, options);
+  let results: readonly (ToolOutput | SettledResult)[];
+  try {
+    results = await runToolBatch(calls, options);
+  } catch (error) {
+    // A failed batch (failFast, joinAll) still answers every call: its failures, and `aborted` for the rest.
+    if (!ToolBatchError.isInstance(error)) throw error;
+    results = settledResultsOf(calls, error);
+  }
   return {
     role: 'tool',
     content: asked.map((call, index) => ({

@@ -37,15 +37,57 @@ export interface AnthropicTextBlock {
 }
 
 /**
- * Any content block. The adapter reads `text` and `tool_use` blocks and skips
- * the others (thinking, server tool use, …).
+ * A `thinking` content block (extended thinking). The API needs it back,
+ * unchanged and with its `signature`, ahead of the `tool_use` blocks of its turn.
  *
  * @example
  * ```ts
- * const blocks: AnthropicContentBlockLike[] = [{ type: 'text', text: 'Hi' }, { type: 'redacted_thinking' }];
+ * const block: AnthropicThinkingBlock = { type: 'thinking', thinking: 'Two cities: ask for both.', signature: 'EqQBCgIYAhIM…' };
  * ```
  */
-export type AnthropicContentBlockLike = AnthropicTextBlock | AnthropicToolUseBlock | { type: string };
+export interface AnthropicThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature: string;
+}
+
+/**
+ * A `redacted_thinking` content block: thinking the API encrypted. It goes back as it came.
+ *
+ * @example
+ * ```ts
+ * const block: AnthropicRedactedThinkingBlock = { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix…' };
+ * ```
+ */
+export interface AnthropicRedactedThinkingBlock {
+  type: 'redacted_thinking';
+  data: string;
+}
+
+/**
+ * A content block of an assistant turn that the API needs back in the next
+ * request: thinking, redacted thinking, text and `tool_use`.
+ *
+ * @example
+ * ```ts
+ * const blocks: AnthropicAssistantBlock[] = [
+ *   { type: 'thinking', thinking: 'Ask for the weather.', signature: 'EqQBCgIYAhIM…' },
+ *   { type: 'tool_use', id: 'toolu_1', name: 'weather', input: { city: 'Oslo' } },
+ * ];
+ * ```
+ */
+export type AnthropicAssistantBlock = AnthropicThinkingBlock | AnthropicRedactedThinkingBlock | AnthropicTextBlock | AnthropicToolUseBlock;
+
+/**
+ * Any content block. The adapter reads `text`, `tool_use`, `thinking` and
+ * `redacted_thinking` blocks and skips the others (server tool use, …).
+ *
+ * @example
+ * ```ts
+ * const blocks: AnthropicContentBlockLike[] = [{ type: 'text', text: 'Hi' }, { type: 'redacted_thinking', data: 'EmwK…' }];
+ * ```
+ */
+export type AnthropicContentBlockLike = AnthropicAssistantBlock | { type: string };
 
 /**
  * An Anthropic message as the adapter reads it: the SDK's `Message` (a Messages
@@ -112,7 +154,7 @@ export interface AnthropicToolResultMessage {
  */
 export type AnthropicMessageParam =
   | { role: 'user'; content: string | AnthropicToolResultBlock[] }
-  | { role: 'assistant'; content: string | Array<AnthropicTextBlock | AnthropicToolUseBlock> };
+  | { role: 'assistant'; content: string | AnthropicAssistantBlock[] };
 
 /**
  * A client tool in Anthropic's shape, assignable to the SDK's `Tool`.

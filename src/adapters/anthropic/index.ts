@@ -10,12 +10,15 @@ export type { ToolResultOutcome } from './tool-result-message.js';
 export { toAnthropicTools } from './anthropic-tools.js';
 export { runToolUses } from './run-tool-uses.js';
 export { toAnthropicMessages, toAssistantMessage } from './anthropic-messages.js';
-export type { AnthropicConversation } from './anthropic-messages.js';
+export type { AnthropicConversation, AnthropicAssistantMessage } from './anthropic-messages.js';
 export { createAnthropicModel } from './anthropic-model.js';
 export type { AnthropicModelOptions, AnthropicMessagesClient, AnthropicRequestParams } from './anthropic-model.js';
 export type {
   AnthropicToolUseBlock,
   AnthropicTextBlock,
+  AnthropicThinkingBlock,
+  AnthropicRedactedThinkingBlock,
+  AnthropicAssistantBlock,
   AnthropicContentBlockLike,
   AnthropicMessageLike,
   AnthropicToolResultBlock,

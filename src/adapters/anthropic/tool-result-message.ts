@@ -9,6 +9,7 @@
  */
 import { ToolBatchError, type SettledResult, type ToolFailure, type ToolOutput } from '../../index.js';
 import type { AnthropicMessageLike, AnthropicToolResultBlock, AnthropicToolResultMessage } from './anthropic-shapes.js';
+import { notRunMessage } from '../../core/failure.js';
 import { failureContent } from './failure-content.js';
 import { toolUseBlocks } from './tool-use-blocks.js';
 
@@ -23,9 +24,6 @@ import { toolUseBlocks } from './tool-use-blocks.js';
  * ```
  */
 export type ToolResultOutcome = readonly (ToolOutput | SettledResult | undefined)[] | ToolBatchError;
-
-/** What a call without an outcome tells the model: it did not finish (queued calls under failFast, or a gap). */
-const noResultMessage = 'no result: the tool batch ended before this call settled';
 
 function success(id: string, output: ToolOutput): AnthropicToolResultBlock {
   return { type: 'tool_result', tool_use_id: id, content: JSON.stringify(output.result) };
@@ -78,7 +76,7 @@ export function toToolResultMessage(message: AnthropicMessageLike, outcome: Tool
       if (failed !== undefined && failed.id !== id) {
         throw new TypeError(`Expected the failure at index ${index} to be for tool_use "${id}", got one for "${failed.id}"`);
       }
-      return failure(id, failed ?? { kind: 'aborted', message: noResultMessage });
+      return failure(id, failed ?? { kind: 'aborted', message: notRunMessage });
     }
     const entryId = outcomeId(entry);
     if (entryId !== id) {

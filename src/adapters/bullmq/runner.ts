@@ -56,8 +56,10 @@ export interface BullMQRunnerOptions {
   limits?: Readonly<Record<string, number>>;
   /**
    * The tools the workers serve, when this process has them: a tool's own
-   * `timeoutMs` and `retry` then apply here, as in-process (the batch's
-   * `timeoutMs` and `retry` apply either way). Default: none.
+   * `retry` then applies here, as in-process, and the runner waits for its
+   * own `timeoutMs` instead of the batch's (the workers enforce a tool's own
+   * `timeoutMs` either way; without `tools`, a tool's timeout longer than
+   * the batch's is cut at the batch's). Default: none.
    */
   tools?: readonly AnyTool[];
   /** How long Redis may stay unreachable before the calls waiting on it fail, in ms. Default: `10_000`. */

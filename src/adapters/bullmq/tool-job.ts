@@ -21,8 +21,16 @@ export interface ToolJobContext {
   track(cancel: (reason: CancelReason) => void): () => void;
   /** Sent as progress when the job starts, such as `on worker-1`. Default: nothing. */
   announce?: string;
+  /**
+   * The tool's own timeout in ms: the job then fails with kind `timeout` and the
+   * tool's signal aborts with a `TimeoutError`, as in-process. Default: none.
+   */
+  timeoutMs?: number;
   onError(error: Error): void;
 }
+
+/** The longest delay a timer can wait (2^31 − 1 ms). */
+const maxTimerMs = 2 ** 31 - 1;
 
 /**
  * The error that ends a job as failed, for good (BullMQ's retries are not for tool failures).
@@ -59,6 +67,8 @@ export function cancelledFailure(reason: CancelReason): WireFailure {
  * an AbortController and its listener per job were a measurable share of a
  * no-op job's cost. A cancel rejects at once (the job ends as cancelled) and
  * aborts the signal with a `TimeoutError` or an `AbortError`, as in-process.
+ * The tool's own `timeoutMs` is kept here, where the tool is known: the
+ * runner may not know the tool, and its wait ends when this job fails.
  *
  * @param job - the BullMQ job.
  * @param context - the executor and hooks.
@@ -96,9 +106,11 @@ export function runToolJob(job: Job<ToolJobData>, context: ToolJobContext): Prom
   };
   return new Promise((resolve, reject) => {
     let untrack = (): void => {};
+    let timer: NodeJS.Timeout | undefined;
     const finish = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
+      if (timer !== undefined) clearTimeout(timer);
       untrack();
       outcome();
     };
@@ -109,6 +121,16 @@ export function runToolJob(job: Job<ToolJobData>, context: ToolJobContext): Prom
       controller?.abort(new DOMException(reason.message, reason.name));
       finish(() => reject(failJob(cancelledFailure(reason))));
     });
+    const { timeoutMs } = context;
+    // Node fires a longer timer after 1 ms: a longer timeout is none, as in-process.
+    if (timeoutMs !== undefined && timeoutMs <= maxTimerMs) {
+      timer = setTimeout(() => {
+        const message = `the tool did not settle within ${timeoutMs} ms`;
+        cancelled = { name: 'TimeoutError', message };
+        controller?.abort(new DOMException(message, 'TimeoutError'));
+        finish(() => reject(failJob({ kind: 'timeout', message })));
+      }, timeoutMs);
+    }
     let result: unknown;
     try {
       result = context.execute(call, runContext);

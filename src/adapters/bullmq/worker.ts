@@ -7,7 +7,9 @@
  *   with BullMQ's `queue.setGlobalConcurrency(limit)`: BullMQ then hands out
  *   at most `limit` of that queue's jobs at once, across every worker of
  *   every process, whatever each one's own concurrency.
- * - Calls run through `createToolRouter(tools).execute` (see tool-job.ts).
+ * - Calls run through `createToolRouter(tools).execute` (see tool-job.ts),
+ *   under the tool's own `timeoutMs`, which the worker enforces: the runner
+ *   needs no `tools` for it.
  * - The worker listens on the queue's cancel channel and cancels the jobs it
  *   runs: the tool's `AbortSignal` aborts (a `TimeoutError` or an
  *   `AbortError`, as in-process) and the job ends failed as cancelled,
@@ -123,7 +125,15 @@ export function createBullMQWorker(options: BullMQWorkerOptions): BullMQToolWork
         running.set(id, cancel);
         return () => running.delete(id);
       };
-      return runToolJob(job, { execute: router.execute, track, onError, ...(reportWorker ? { announce: `on ${name}` } : {}) });
+      // The tool's own timeout holds here, whatever the runner knows of the tool.
+      const timeoutMs = router.tools.get(tool)?.timeoutMs;
+      return runToolJob(job, {
+        execute: router.execute,
+        track,
+        onError,
+        ...(reportWorker ? { announce: `on ${name}` } : {}),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
     };
   const workerOptions = (queueConcurrency: number) => ({
     connection: bullmqConnection(connection),

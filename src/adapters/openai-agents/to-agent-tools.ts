@@ -11,8 +11,11 @@
  * validated by the project's router, not by the SDK, so that a bad argument is
  * an `invalidArguments` failure under the batch's policy: the SDK gets the
  * tool's JSON Schema with `strict: false` and only parses the JSON.
- * `errorFunction: null` lets a failed batch (under `joinAll` or `failFast`)
- * fail the run instead of being turned into text for the model.
+ * A failed batch (under `joinAll` or `failFast`) answers every call, so
+ * that the conversation has a result for each function call: the failures
+ * as `{"error":{"kind","message"}}`, as the SDK answers a tool that threw.
+ * `errorFunction: null` lets an abort fail the run instead of being turned
+ * into text for the model.
  *
  * Composition: leave the runner's `toolExecution.maxFunctionToolConcurrency`
  * unset, so that the runner starts every call of a turn and the batch sees
@@ -54,11 +57,19 @@ const noRun = {};
  *
  * The calls of one model turn (of one run) form one `runToolBatch` with these
  * options: `concurrency`, `perToolConcurrency`, `timeoutMs` (which aborts the
- * tool's `signal`) and `policy`. Under `settleAll` a failed call's output is
- * `{"error":{"kind","message"}}` and the run goes on; under `failFast` and
- * `joinAll` a failed batch fails the run with the SDK's `ToolCallError`, whose
- * `error` is the `ToolBatchError`. Aborting the run's `signal` aborts the
- * running tools. Results reach the model in the order it asked.
+ * tool's `signal`) and `policy`. The policy decides what runs: `failFast`
+ * aborts the running calls at the first failure and starts no queued one,
+ * `joinAll` and `settleAll` run every call. Under every policy each call is
+ * answered, as the SDK answers a tool that threw (its default
+ * `errorFunction`): a failed call's output is `{"error":{"kind","message"}}`,
+ * kind `aborted` for the calls failFast stopped or never started, and the run
+ * goes on with the model reading them; `onEvent`'s `batch.settled` tells the
+ * app that the batch failed. Aborting the run's `signal` aborts the running
+ * tools and fails the run. Results reach the model in the order it asked.
+ *
+ * A call of a tool the agent does not have never reaches the batch: the SDK
+ * fails the run with `ModelBehaviorError: Tool <name> not found in agent <agent>.` before any
+ * tool of the turn runs.
  *
  * Leave the runner's `toolExecution.maxFunctionToolConcurrency` unset: with
  * it, the runner hands over only that many calls at a time, and each group

@@ -15,7 +15,9 @@
  * Testing strategy: test/adapters/openai-agents.test.ts drives a real `Runner`
  * with a scripted model and counts batches through `onEvent`.
  */
+import { settledResultsOf } from '../../core/failure.js';
 import {
+  ToolBatchError,
   runToolBatch,
   type BatchOptions,
   type SettledResult,
@@ -54,7 +56,8 @@ export interface TurnBatcher {
    * @param run - the object that identifies the run (its run context).
    * @param call - the call, with parsed arguments.
    * @param signal - the runner's signal for this call, if any; aborting it cancels the batch.
-   * @returns the call's result; under `settleAll` a failure is `{ error: { kind, message } }`.
+   * @returns the call's result; a failure, under every policy, is `{ error: { kind, message } }`
+   *   (kind `aborted` for a call failFast stopped or never started).
    */
   submit(run: object, call: ToolCall, signal: AbortSignal | undefined): Promise<unknown>;
 }
@@ -82,9 +85,15 @@ export function createTurnBatcher(options: TurnBatchOptions): TurnBatcher {
       (outcomes: ToolOutput[] | SettledResult[]) => {
         turn.waiters.forEach((waiter, index) => waiter.resolve(resultOf(outcomes[index])));
       },
-      // Under joinAll and failFast the turn fails as a whole: every call rejects
-      // with the same ToolBatchError (or the abort reason), so the run fails with it.
       (reason: unknown) => {
+        // A failed batch (joinAll, failFast) still answers every call, as the SDK answers a
+        // tool that threw: the model reads each failure, and `aborted` for the calls it stopped.
+        if (ToolBatchError.isInstance(reason)) {
+          const results = settledResultsOf(turn.calls, reason);
+          turn.waiters.forEach((waiter, index) => waiter.resolve(resultOf(results[index])));
+          return;
+        }
+        // An abort (or a bad option) fails the run: every call rejects with the reason.
         for (const waiter of turn.waiters) waiter.reject(reason);
       },
     );

@@ -5,7 +5,7 @@
  * major 7 and prints them, and the vitest file asserts that output too.
  */
 import { z } from 'zod';
-import { defineTool, ToolBatchError, ToolCallError } from 'xstate-parallel-tools';
+import { defineTool, ToolCallError } from 'xstate-parallel-tools';
 import { runAiSdkToolCalls, toAiSdkTools, withParallelToolSet } from 'xstate-parallel-tools/ai-sdk';
 import { createGates, type Gates } from './gates.js';
 import { scriptedModel, toolErrorsOf, toolResultsInPrompt, usage, type SdkUnderTest } from './sdk-under-test.js';
@@ -339,7 +339,7 @@ async function firstToolsSent(sdk: SdkUnderTest): Promise<unknown> {
   return sent;
 }
 
-/** `runAiSdkToolCalls` under `joinAll`: a failure rejects with `ToolBatchError`, every call having run. */
+/** `runAiSdkToolCalls` under `joinAll` and `failFast`: a failed batch still answers every call. */
 export async function ownLoopJoinAll(sdk: SdkUnderTest) {
   const boom = defineTool({
     name: 'boom',
@@ -350,19 +350,13 @@ export async function ownLoopJoinAll(sdk: SdkUnderTest) {
     },
   });
   const echo = defineTool({ name: 'echo', description: 'echoes', parameters: z.object({ text: z.string() }), execute: ({ text }) => text });
-  const { model } = scriptedModel(sdk, [{ calls: [['e1', 'echo', { text: 'hi' }], ['b1', 'boom', {}]] }]);
+  const { model } = scriptedModel(sdk, [{ calls: [['e1', 'echo', { text: 'hi' }], ['b1', 'boom', {}], ['e2', 'echo', { text: 'there' }]] }]);
   const step = await sdk.generateText({ model, prompt: 'go', tools: toAiSdkTools([boom, echo]) });
-  try {
-    await runAiSdkToolCalls(step.toolCalls, { tools: [boom, echo], policy: 'joinAll' });
-    return { rejected: false };
-  } catch (error) {
-    if (!ToolBatchError.isInstance(error)) throw error;
-    return {
-      rejected: true,
-      failures: error.failures.map(({ index, id, kind, message }) => ({ index, id, kind, message })),
-      outputs: error.outputs,
-    };
-  }
+  return {
+    joinAll: await runAiSdkToolCalls(step.toolCalls, { tools: [boom, echo], policy: 'joinAll' }),
+    // One at a time: the failure of b1 leaves e2 queued, and failFast never starts it.
+    failFast: await runAiSdkToolCalls(step.toolCalls, { tools: [boom, echo], policy: 'failFast', concurrency: 1 }),
+  };
 }
 
 /** Every scenario, by name. */

@@ -251,7 +251,7 @@ describe('toAnthropicMessages and toAssistantMessage', () => {
     expect(
       toAssistantMessage({
         content: [
-          { type: 'thinking', thinking: 'hmm', signature: 's' } as { type: string },
+          { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} } as { type: string },
           { type: 'text', text: 'Checking ' },
           toolUse('toolu_2', 'Lima'),
           { type: 'text', text: 'both.' },

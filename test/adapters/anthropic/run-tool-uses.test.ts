@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ToolBatchError } from 'xstate-parallel-tools';
 import { runToolUses } from 'xstate-parallel-tools/anthropic';
 import { controlledWeather, toolUse, until, weather } from './helpers.js';
 
@@ -35,12 +34,32 @@ describe('runToolUses', () => {
     expect(state.started).toEqual([]);
   });
 
-  it('rejects with ToolBatchError under failFast (the default)', async () => {
-    const error = await runToolUses({ content: [toolUse('toolu_1', 'Atlantis')] }, { tools: [weather] }).catch((e: unknown) => e);
-    expect(ToolBatchError.isInstance(error)).toBe(true);
-    expect((error as ToolBatchError).message).toBe(
-      'Tool batch failed under failFast: call 0 (weather, id toolu_1) failed with error: no weather station in Atlantis',
-    );
+  it('answers every tool_use block under failFast (the default): the failure, and aborted for the call it stopped and the one it never started', async () => {
+    const { tool, state, open } = controlledWeather();
+    const message = { content: [toolUse('toolu_1', 'Oslo'), toolUse('toolu_2', 'Atlantis'), toolUse('toolu_3', 'Lima')] };
+    const reply = runToolUses(message, { tools: [tool], concurrency: 2 });
+    await until(() => state.running === 2);
+    open('Atlantis');
+    expect(await reply).toEqual({
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 'toolu_1', content: '{"error":{"kind":"aborted","message":"aborted before it settled: the batch ended"}}', is_error: true },
+        { type: 'tool_result', tool_use_id: 'toolu_2', content: '{"error":{"kind":"error","message":"no weather station in Atlantis"}}', is_error: true },
+        { type: 'tool_result', tool_use_id: 'toolu_3', content: '{"error":{"kind":"aborted","message":"no result: the tool batch ended before this call settled"}}', is_error: true },
+      ],
+    });
+    expect(state.started).toEqual(['Oslo', 'Atlantis']);
+  });
+
+  it('answers every tool_use block under joinAll, keeping the successes', async () => {
+    const reply = await runToolUses({ content: [toolUse('toolu_1', 'Atlantis'), toolUse('toolu_2', 'Oslo')] }, { tools: [weather], policy: 'joinAll' });
+    expect(reply).toEqual({
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: 'toolu_1', content: '{"error":{"kind":"error","message":"no weather station in Atlantis"}}', is_error: true },
+        { type: 'tool_result', tool_use_id: 'toolu_2', content: '{"city":"Oslo","celsius":12}' },
+      ],
+    });
   });
 
   it("rejects with the signal's reason when aborted, aborting the running calls", async () => {
