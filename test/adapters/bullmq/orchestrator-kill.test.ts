@@ -64,6 +64,7 @@ describe('the orchestrator SIGKILLed mid-batch', () => {
     await until(() => scene.log().some((entry) => entry.event === 'end' && entry.id === 'c2'));
 
     const second = scene.orchestrator(calls, 'run-s', 3, 'redis');
+    // The killed owner's lease holds the run until it expires (1 s): a restart before then waits it out.
     await second.line((line) => line === '{"started":"c5"}');
     scene.release('c3', 'c4', 'c5', 'c6');
     const outcome = JSON.parse(await second.line((line) => line.startsWith('{"outputs"') || line.startsWith('{"error"'))) as unknown;
