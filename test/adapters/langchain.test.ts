@@ -5,7 +5,6 @@ import { Command, END, MemorySaver, MessagesAnnotation, START, StateGraph, inter
 import { toolsCondition } from '@langchain/langgraph/prebuilt';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ToolBatchError } from 'xstate-parallel-tools';
 import { createParallelToolNode, type ParallelToolNode } from 'xstate-parallel-tools/langchain';
 import { scriptedModel, weatherAgent } from '../../examples/langchain.js';
 import { controlledLangChainTool } from './langchain/controlled-langchain-tool.js';
@@ -193,33 +192,26 @@ describe('createParallelToolNode', () => {
     expect((reasons[0] as DOMException).message).toBe('the tool did not settle within 20 ms');
   });
 
-  it('failFast throws the ToolBatchError out of the graph and aborts the calls still running', async () => {
+  it('failFast answers every call (the failure, aborted for the rest), aborts the calls still running, and the graph goes on', async () => {
     const lookup = controlledLangChainTool();
     const model = modelAskingFor(['a', 'b', 'c']);
     const run = agentGraph(model, createParallelToolNode([lookup.tool], { policy: 'failFast', concurrency: 2 })).invoke(question);
     await lookup.whenStarted(2);
     lookup.reject('b', new Error('b broke'));
 
-    const error = await run.then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
-
-    expect(ToolBatchError.isInstance(error)).toBe(true);
-    const batchError = error as ToolBatchError;
-    expect(batchError.policy).toBe('failFast');
-    expect(batchError.failures.map(({ index, id, name, kind, message }) => ({ index, id, name, kind, message }))).toEqual([
-      // The failure that ended the batch comes first.
-      { index: 1, id: 'b', name: 'lookup', kind: 'error', message: 'b broke' },
-      { index: 0, id: 'a', name: 'lookup', kind: 'aborted', message: 'aborted before it settled: the batch ended' },
+    const { messages } = await run;
+    expect(messages.slice(2, 5).map(summary)).toEqual([
+      { type: 'tool', tool_call_id: 'a', name: 'lookup', status: 'error', content: errorContent('aborted', 'aborted before it settled: the batch ended') },
+      { type: 'tool', tool_call_id: 'b', name: 'lookup', status: 'error', content: errorContent('error', 'b broke') },
+      { type: 'tool', tool_call_id: 'c', name: 'lookup', status: 'error', content: errorContent('aborted', 'no result: the tool batch ended before this call settled') },
     ]);
-    expect(batchError.outputs).toEqual([undefined, undefined, undefined]);
+    expect(messages.at(-1)!.content).toBe('done');
     expect(lookup.started).toEqual(['a', 'b']);
     expect(lookup.signals.get('a')?.aborted).toBe(true);
-    expect(model.callCount).toBe(1);
+    expect(model.callCount).toBe(2);
   });
 
-  it('joinAll runs every call, then throws the ToolBatchError with every output', async () => {
+  it('joinAll runs every call, then answers each with its output or failure', async () => {
     const lookup = controlledLangChainTool();
     const run = agentGraph(modelAskingFor(['a', 'b', 'c']), createParallelToolNode([lookup.tool], { policy: 'joinAll' })).invoke(question);
     await lookup.whenStarted(3);
@@ -227,16 +219,12 @@ describe('createParallelToolNode', () => {
     lookup.resolve('c', 'C');
     lookup.resolve('a', 'A');
 
-    const error = await run.then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
-
-    expect(ToolBatchError.isInstance(error)).toBe(true);
-    const batchError = error as ToolBatchError;
-    expect(batchError.policy).toBe('joinAll');
-    expect(batchError.failures.map(({ id, kind, message }) => ({ id, kind, message }))).toEqual([{ id: 'b', kind: 'error', message: 'b broke' }]);
-    expect(batchError.outputs).toEqual([{ id: 'a', result: 'A' }, undefined, { id: 'c', result: 'C' }]);
+    const { messages } = await run;
+    expect(messages.slice(2, 5).map(summary)).toEqual([
+      { type: 'tool', tool_call_id: 'a', name: 'lookup', status: 'success', content: 'A' },
+      { type: 'tool', tool_call_id: 'b', name: 'lookup', status: 'error', content: errorContent('error', 'b broke') },
+      { type: 'tool', tool_call_id: 'c', name: 'lookup', status: 'success', content: 'C' },
+    ]);
   });
 
   it.each(['failFast', 'joinAll', 'settleAll'] as const)('lets interrupt() in a tool pause the graph under %s, and resumes it', async (policy) => {

@@ -17,6 +17,7 @@ import {
   type ToolFailure,
 } from '../../index.js';
 import { toBatchTool, type LangChainTool } from './from-langchain-tools.js';
+import { settledResultsOf } from '../../core/failure.js';
 import { showValue } from './show-value.js';
 
 /** Options of `createParallelToolNode`: the batch options, and a progress hook. */
@@ -114,8 +115,10 @@ export function createParallelToolNode(tools: readonly LangChainTool[], options:
         const outputs = await runToolBatch(pending, { ...batch, policy });
         results = outputs.map((output) => ({ ok: true, output }));
       } catch (error) {
-        if (ToolBatchError.isInstance(error)) throwBubbleUp(error.failures);
-        throw error;
+        if (!ToolBatchError.isInstance(error)) throw error;
+        throwBubbleUp(error.failures);
+        // As ToolNode answers a tool that threw: a message per call, so the model reads every one.
+        results = settledResultsOf(pending, error);
       }
     }
     throwBubbleUp(results.flatMap((result) => (result.ok ? [] : [result.failure])));
