@@ -324,7 +324,13 @@ describe('the demo tools', () => {
   it('keeps file tools inside the repository, fails a division by zero, and stops slow when aborted', async () => {
     const { createDemoTools } = await import('../../src/cli/demo/tools.js');
     const { runToolBatch } = await import('../../src/runtime/run-tool-batch.js');
-    const results = await runToolBatch(
+    const { SimulatedClock } = await import('xstate');
+    // The timeout runs on a simulated clock, moved on once the other four settled: a loaded machine cannot make it fire early.
+    const clock = new SimulatedClock();
+    let settled = 0;
+    let othersSettled!: () => void;
+    const others = new Promise<void>((resolve) => (othersSettled = resolve));
+    const batch = runToolBatch(
       [
         { id: 'a', name: 'stat_file', arguments: { path: '../package.json' } },
         { id: 'b', name: 'hash_file', arguments: { path: '/etc/hostname' } },
@@ -332,8 +338,11 @@ describe('the demo tools', () => {
         { id: 'd', name: 'calculate', arguments: { expression: '1 / 0' } },
         { id: 'e', name: 'slow', arguments: { ms: 60_000 } },
       ],
-      { tools: createDemoTools(), policy: 'settleAll', timeoutMs: 50 },
+      { tools: createDemoTools(), policy: 'settleAll', timeoutMs: 50, clock, onEvent: (event) => void (event.type === 'call.settled' && ++settled === 4 && othersSettled()) },
     );
+    await others;
+    clock.increment(50);
+    const results = await batch;
     expect(results.map((result) => (result.ok ? result.output.result : `${result.failure.kind}: ${result.failure.message}`))).toEqual([
       'error: "../package.json" is outside the repository',
       'error: "/etc/hostname" is outside the repository',
