@@ -10,7 +10,7 @@
  * throws, hangs or goes unhandled.
  */
 import fc from 'fast-check';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -444,5 +444,126 @@ describe('run ids that are prototype keys', () => {
       ['__proto__', 1],
       ['constructor', 1],
     ]);
+  });
+
+  it('a checkpoint taken mid-run restores under another run id and keeps the __proto__ limit', async () => {
+    const store = createFileStore(dir);
+    let running = 0;
+    let peak = 0;
+    const started: string[] = [];
+    let release: (() => void) | undefined;
+    const held = defineTool({
+      name: '__proto__',
+      description: 'holds its first call until the test releases it',
+      parameters: z.object({}),
+      execute: async (_args, { call }) => {
+        running++;
+        peak = Math.max(peak, running);
+        started.push(call.id);
+        if (release === undefined) await new Promise<void>((resolve) => (release = resolve));
+        else await turn();
+        running--;
+        return call.id;
+      },
+    });
+    const other = defineTool({ name: 'constructor', description: 'answers at once', parameters: z.object({}), execute: (_args, { call }) => call.id });
+    const calls: ToolCall[] = [...['a', 'b', 'c', 'd'].map((id) => ({ id, name: '__proto__', arguments: {} })), { id: 'e', name: 'constructor', arguments: {} }];
+    const options = { tools: [held, other], store, policy: 'joinAll' as const, perToolConcurrency: JSON.parse('{"__proto__":1}') as Record<string, number> };
+    const first = runToolBatch(calls, { ...options, runId: 'mid-run' });
+    for (let i = 0; i < 200 && release === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    // Wait for the checkpoint that holds e settled and a running.
+    const checkpointFile = join(dir, 'mid-run.json');
+    const settledE = (): boolean => {
+      try {
+        return readFileSync(checkpointFile, 'utf8').includes('"result":"e"');
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 200 && !settledE(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    copyFileSync(checkpointFile, join(dir, 'restored.json'));
+    release!();
+    const outputs = calls.map((call) => ({ id: call.id, result: call.id }));
+    expect(await within(first, 5_000, 'the first run')).toEqual(outputs);
+    expect([peak, started]).toEqual([1, ['a', 'b', 'c', 'd']]);
+    peak = 0;
+    started.length = 0;
+    // The restored run re-runs a (it was running), then b, c, d one at a time; e stays settled.
+    expect(await within(runToolBatch(calls, { ...options, runId: 'restored' }), 5_000, 'the restored run')).toEqual(outputs);
+    expect([peak, started]).toEqual([1, ['a', 'b', 'c', 'd']]);
+  });
+
+  it('a durable agent pauses and resumes under run id constructor with decisions keyed by prototype keys', async () => {
+    const agentDir = join(dir, 'agent');
+    const store = createFileStore(agentDir);
+    const probe = new Probe();
+    const plan: Plan = {
+      calls: ['__proto__', 'constructor', 'toString', 'hasOwnProperty'].map((id, i) => ({ id, name: i === 3 ? 'valueOf' : '__proto__', turns: 1 })),
+      registered: ['__proto__'],
+      limits: [['__proto__', 1]],
+      policy: 'settleAll',
+      concurrency: Infinity,
+    };
+    const tools = toolsFor(plan.registered, probe, true);
+    const turnMessage = assistantTurn(plan);
+    const final: AssistantMessage = { role: 'assistant', content: 'done' };
+    const model = createScriptedModel([turnMessage, final]);
+    const paused = await within(
+      runAgent({ model, tools, messages: [user], store, runId: 'constructor', policy: 'settleAll', perToolConcurrency: parsedObject(plan.limits) }),
+      5_000,
+      'the agent',
+    );
+    expect(paused.status).toBe('awaitingApproval');
+    const decisions = JSON.parse('{"__proto__":true,"constructor":{"approve":false,"reason":"no"},"toString":true}') as Record<string, boolean>;
+    const state = JSON.parse(JSON.stringify((paused as { state: unknown }).state)) as unknown;
+    const done = await within(resumeAgent(state, { model, tools, store, runId: 'constructor', decisions }), 5_000, 'the resumed agent');
+    expect([done.status, done.messages]).toEqual([
+      'done',
+      [user, turnMessage, replyOf(plan, 0), replyOf(plan, 1, { kind: 'denied', message: 'the call was denied: no' }), replyOf(plan, 2), replyOf(plan, 3), final],
+    ]);
+    expect([[...probe.starts.keys()], probe.peak.get('__proto__')]).toEqual([['__proto__', 'toString'], 1]);
+    expect(JSON.parse(readFileSync(join(agentDir, 'constructor.json'), 'utf8'))).toMatchObject({ version: 1, kind: 'agent' });
+  });
+
+  it('retries and approvals find the tool and the call by such a name and id', async () => {
+    let attempts = 0;
+    const flaky = defineTool({
+      name: 'constructor',
+      description: 'fails twice, then answers',
+      parameters: z.object({}),
+      retry: { attempts: 3, initialDelayMs: 1 },
+      execute: () => {
+        if (++attempts < 3) throw new Error('flaky');
+        return attempts;
+      },
+    });
+    const guarded = defineTool({ name: '__proto__', description: 'needs approval', parameters: z.object({}), needsApproval: true, execute: (_args, { call }) => `ran ${call.id}` });
+    const asked: string[] = [];
+    const outputs = await within(
+      runToolBatch(
+        [
+          { id: '__proto__', name: 'constructor', arguments: {} },
+          { id: 'toString', name: '__proto__', arguments: {} },
+          { id: 'constructor', name: '__proto__', arguments: {} },
+        ],
+        {
+          tools: [flaky, guarded],
+          approve: (request) => {
+            asked.push(request.id);
+            return request.id === 'toString';
+          },
+          policy: 'settleAll',
+          perToolConcurrency: JSON.parse('{"__proto__":1,"constructor":1}') as Record<string, number>,
+        },
+      ),
+      5_000,
+      'the batch',
+    );
+    expect(outputs.map((result) => (result.ok ? result.output : [result.failure.id, result.failure.kind, result.failure.message]))).toEqual([
+      { id: '__proto__', result: 3 },
+      { id: 'toString', result: 'ran toString' },
+      ['constructor', 'denied', 'the call was denied: not approved'],
+    ]);
+    expect([attempts, asked]).toEqual([3, ['toString', 'constructor']]);
   });
 });
