@@ -155,6 +155,39 @@ describe('a Proxy with one throwing trap, returned or thrown by a tool', () => {
   });
 });
 
+describe('such a Proxy nested in a plain result, returned or thrown in a durable run', () => {
+  const nested = (trap: Trap) => (): unknown => ({ data: [1, trapping(trap)] });
+  const shownNested = (trap: Trap): string => (trap === 'has' || trap === 'getPrototypeOf' ? '{"data":[1,{"a":1}]}' : '[object Object]');
+
+  it.each(traps)('%s trap: a returned result fails with invalidResult, a thrown one with error', async (trap) => {
+    await runAmongGood(nested(trap), 'resolves', true, { kind: 'invalidResult', message: `the tool's result is not JSON: reading it threw: ${trap} trap` });
+    await runAmongGood(nested(trap), 'rejects', true, { kind: 'error', message: `the tool threw a non-Error value: ${shownNested(trap)}` });
+  });
+});
+
+describe('an Error that holds such a Proxy, retried in a durable run', () => {
+  it.each(traps)('%s trap: as cause or as a property, the call fails with kind error after its retries', async (trap) => {
+    for (const holds of ['cause', 'property'] as const) {
+      const runId = nextRunId();
+      let attempts = 0;
+      const tool = defineTool({
+        name: 'bad',
+        description: 'throws an Error that holds a hostile value',
+        parameters: z.object({}),
+        retry: { attempts: 2, initialDelayMs: 1 },
+        execute: async () => {
+          attempts++;
+          throw holds === 'cause' ? new Error('wrapped', { cause: trapping(trap) }) : Object.assign(new Error('with a response'), { response: trapping(trap) });
+        },
+      });
+      const [result] = await within(runToolBatch([{ id: 'bad', name: 'bad', arguments: {} }], { tools: [tool], policy: 'settleAll', store: createFileStore(dir), runId }), 5_000, 'the batch');
+      expect([holds, attempts, result!.ok ? 'ok' : [result!.failure.kind, result!.failure.message]]).toEqual([holds, 2, ['error', holds === 'cause' ? 'wrapped' : 'with a response']]);
+      const checkpoint = checkpointOf(runId);
+      expect([checkpoint.kind, (checkpoint.snapshot as { status?: unknown }).status]).toEqual(['batch', 'done']);
+    }
+  });
+});
+
 describe('an Error with a cycle in it', () => {
   const cyclic = (): Error => {
     const error = new Error('socket hang up') as Error & { self?: unknown };
