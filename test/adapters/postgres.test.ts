@@ -151,3 +151,20 @@ describe('createPostgresStore', () => {
     expect(() => createPostgresStore({ pool: schema.pool, table: '' })).toThrow(new TypeError('Expected `table` to be 1–51 lower-case letters, digits or "_", starting with a letter or "_", got `""` (string)'));
   });
 });
+
+describe('examples/postgres', () => {
+  it('runs a durable batch in PostgreSQL, lists the finished run and expires nothing younger than a week', async () => {
+    const { main } = await import('../../examples/postgres.js');
+    const exampleSchema = `${schema.name}_example`;
+    try {
+      const { outputs, finished } = await main(databaseUrl, exampleSchema);
+      expect(outputs).toEqual([
+        { id: 'call_1', result: { city: 'Oslo', celsius: 12 } },
+        { id: 'call_2', result: { city: 'Lima', celsius: 12 } },
+      ]);
+      expect(finished.map((run) => [run.runId, run.kind, run.status, run.leasedUntil])).toEqual([['weather-1', 'batch', 'done', undefined]]);
+    } finally {
+      await schema.pool.query(`DROP SCHEMA IF EXISTS "${exampleSchema}" CASCADE`);
+    }
+  });
+});
