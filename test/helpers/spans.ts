@@ -47,15 +47,20 @@ export interface SpanNode {
 const kinds = ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const codes = ['UNSET', 'OK', 'ERROR'];
 
+/** A call's index and attempt, for spans that start in the same instant (the clock's resolution is coarser than a step). */
+const callOrder = (span: ReadableSpan): number =>
+  Number(span.attributes['xstate_parallel_tools.call.index'] ?? 0) * 1000 + Number(span.attributes['xstate_parallel_tools.call.attempt'] ?? 0);
+
 /**
- * The finished spans as trees: roots are spans whose parent is not among them; children in start order.
+ * The finished spans as trees: roots are spans whose parent is not among them; children in start order
+ * (spans of one instant by call index and attempt).
  *
  * @param spans - the exporter's finished spans.
  * @returns the root nodes.
  */
 export function spanTree(spans: readonly ReadableSpan[]): SpanNode[] {
   const ids = new Set(spans.map((span) => span.spanContext().spanId));
-  const byStart = [...spans].sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+  const byStart = [...spans].sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1] || callOrder(a) - callOrder(b));
   const node = (span: ReadableSpan): SpanNode => {
     const { code, message } = span.status;
     const out: SpanNode = {

@@ -44,6 +44,8 @@ interface Tally {
 export class CallSpans {
   private batch: { span: Span; context: Context; tally: Tally } | undefined;
   private readonly calls = new Map<number, OpenCall>();
+  /** Calls of the open batch that were admitted at least once. */
+  private readonly started = new Set<number>();
 
   constructor(
     private readonly tracer: Tracer,
@@ -201,7 +203,4 @@ export class CallSpans {
         return;
     }
   }
-
-  /** Calls of the open batch that were admitted at least once. */
-  private readonly started = new Set<number>();
 }

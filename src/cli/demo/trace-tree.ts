@@ -50,7 +50,10 @@ function detailsOf(span: PrintedSpan): string {
  */
 export function renderSpanTree(spans: readonly PrintedSpan[]): string {
   const ids = new Set(spans.map((span) => span.spanContext().spanId));
-  const byStart = [...spans].sort((a, b) => ms(a.startTime) - ms(b.startTime));
+  // Spans of one instant (the clock is coarser than a step) in call order, then attempt order.
+  const callOrder = (span: PrintedSpan): number =>
+    Number(span.attributes['xstate_parallel_tools.call.index'] ?? 0) * 1000 + Number(span.attributes['xstate_parallel_tools.call.attempt'] ?? 0);
+  const byStart = [...spans].sort((a, b) => ms(a.startTime) - ms(b.startTime) || callOrder(a) - callOrder(b));
   const childrenOf = (span: PrintedSpan): PrintedSpan[] => byStart.filter((child) => child.parentSpanContext?.spanId === span.spanContext().spanId);
   const rows: Array<[string, string]> = [];
   const walk = (span: PrintedSpan, lead: string, branch: string): void => {
