@@ -3,10 +3,13 @@
  * Checks the package as a user gets it: `npm pack`, installed into an empty
  * app that has its own newest `xstate`, `zod` and `typescript`, then
  * - `tsc --strict` passes with `moduleResolution` `nodenext` and `bundler`
- *   on a file that imports every subpath that needs no optional peer;
+ *   on a file that imports every subpath that needs no optional peer
+ *   (`./postgres` among them: you pass it a `pg` pool, it never imports `pg`);
  * - the README's Usage example runs and prints its documented output;
  * - `npm ls --omit=dev` shows no `openai` and no `@xstate/graph`, and the
- *   main entry imports without `openai` installed;
+ *   main entry imports without `openai` installed, `./postgres` without `pg`;
+ * - with `@opentelemetry/api` installed (and no SDK), `./otel` typechecks,
+ *   imports, and runs a batch with no tracer provider registered;
  * - `dist/` ships no scripts, no source maps, nothing that spawns a browser.
  * Prints one line per check and exits 1 on the first failure. Slow (it
  * installs from the registry): `.ci/run` runs it after the tests.
@@ -63,12 +66,14 @@ import { createActor, toPromise } from 'xstate';
 import { defineTool, runToolBatch, toolBatchMachine, createToolRouter, type ToolOutput } from 'xstate-parallel-tools';
 import { createScriptedModel } from 'xstate-parallel-tools/testing';
 import { renderTimeline } from 'xstate-parallel-tools/view';
+import { createPostgresStore, type PostgresRunStore } from 'xstate-parallel-tools/postgres';
 
 const add = defineTool({ name: 'add', description: 'Adds', parameters: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
 const machine = toolBatchMachine.provide({ actors: { runTool: createToolRouter([add]).runTool } });
 const output = await toPromise(createActor(machine, { input: { calls: [{ id: '1', name: 'add', arguments: { a: 1, b: 2 } }] } }).start());
 const outputs: ToolOutput[] = await runToolBatch([{ id: '1', name: 'add', arguments: { a: 1, b: 2 } }], { tools: [add] });
-console.log(output.status, outputs, typeof createScriptedModel, typeof renderTimeline);
+const makeStore: (pool: { query(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }> }) => PostgresRunStore = (pool) => createPostgresStore({ pool });
+console.log(output.status, outputs, typeof createScriptedModel, typeof renderTimeline, typeof makeStore);
 `;
   writeFileSync(join(app, 'consumer.ts'), consumer);
   for (const resolution of ['nodenext', 'bundler']) {
@@ -78,7 +83,7 @@ console.log(output.status, outputs, typeof createScriptedModel, typeof renderTim
     } catch (error) {
       fail(`tsc --strict, moduleResolution ${resolution}`, `${error.stdout}${error.stderr}`);
     }
-    ok(`tsc --strict --moduleResolution ${resolution} typechecks the main entry, ./testing and ./view`);
+    ok(`tsc --strict --moduleResolution ${resolution} typechecks the main entry, ./testing, ./view and ./postgres`);
   }
 
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -98,6 +103,28 @@ console.log(output.status, outputs, typeof createScriptedModel, typeof renderTim
   }
   if (openaiPresent) fail('openai is not installed with the library', 'import("openai") succeeded in the app');
   ok(`the main entry imports without openai installed (${without.trim()})`);
+  run('node', ['-e', "import('xstate-parallel-tools/postgres').then((m) => { if (typeof m.createPostgresStore !== 'function') process.exit(1); })"], app);
+  ok('./postgres imports without pg installed');
+
+  // ./otel needs @opentelemetry/api, and no SDK: with no tracer provider registered it runs the batch as it is.
+  run('npm', ['install', '--no-audit', '--no-fund', '@opentelemetry/api@^1.9.0'], app);
+  const otelConsumer = `import { z } from 'zod';
+import { defineTool, type ToolOutput } from 'xstate-parallel-tools';
+import { bullmqTracing, traceAgent, traceToolBatch } from 'xstate-parallel-tools/otel';
+
+const add = defineTool({ name: 'add', description: 'Adds', parameters: z.object({ a: z.number(), b: z.number() }), execute: ({ a, b }) => a + b });
+const outputs: ToolOutput[] = await traceToolBatch([{ id: '1', name: 'add', arguments: { a: 1, b: 2 } }], { tools: [add] });
+console.log(JSON.stringify(outputs), typeof traceAgent, typeof bullmqTracing().inject);
+`;
+  writeFileSync(join(app, 'otel-consumer.ts'), otelConsumer);
+  try {
+    run(join(app, 'node_modules/.bin/tsc'), ['--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--outDir', 'otel-out', 'otel-consumer.ts'], app);
+  } catch (error) {
+    fail('tsc --strict typechecks ./otel', `${error.stdout}${error.stderr}`);
+  }
+  const traced = run('node', ['otel-out/otel-consumer.js'], app).trim();
+  if (traced !== '[{"id":"1","result":3}] function function') fail('./otel runs a batch with no tracer provider registered', traced);
+  ok('./otel typechecks with @opentelemetry/api alone, imports, and runs a batch with no tracer provider registered');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -42,11 +42,20 @@ describe('README', () => {
 });
 
 describe('README ecosystem snippets', () => {
-  it.each(['ai-sdk', 'mcp', 'anthropic', 'langchain', 'openai-agents', 'bullmq'])('shows the readme region of examples/%s.ts, as it is', async (name) => {
+  it.each(['ai-sdk', 'mcp', 'anthropic', 'langchain', 'openai-agents', 'bullmq', 'postgres', 'otel'])('shows the readme region of examples/%s.ts, as it is', async (name) => {
     const { exampleRegion } = await import('./helpers/example-region.js');
     const { readFileSync } = await import('node:fs');
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(`\`\`\`ts\n${exampleRegion(name)}\n\`\`\``);
+  });
+});
+
+describe('README Postgres schema', () => {
+  it('shows the tables the Postgres store makes, as it makes them', async () => {
+    const { createStatements, tablesOf } = await import('../src/adapters/postgres/tables.js');
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`sql\n${createStatements(tablesOf(undefined, 'xstate_parallel_tools_runs')).join(';\n')};\n\`\`\``);
   });
 });
 

@@ -40,13 +40,14 @@ export interface CliIo extends DemoIo {
 export const usage = `Usage:
   xstate-parallel-tools [demo] [--concurrency N] [--policy joinAll|failFast|settleAll] [--timeout ms]
                                [--model scripted|openai:<name>] [--inspect file.jsonl] [--out dir] [--workers N]
-                               [--approve all|none] [--run-id id]
+                               [--approve all|none] [--run-id id] [--trace]
   xstate-parallel-tools run <assistant-message.json|-> --tools <module> [--concurrency N] [--policy P] [--timeout ms]
   xstate-parallel-tools worker --tools <module> [--redis url] [--queue name] [--concurrency N]   (worker --help for more)
 
 demo defaults: --concurrency 3 --policy settleAll --timeout 1000 --model scripted --out out
                --approve: asks y/n per call on a terminal, all when stdin is not one
                --run-id: none; with one, the run is checkpointed in <out>/runs/ and resumes when started again
+               --trace: prints the run's OpenTelemetry span tree with durations on stderr
 run defaults:  --concurrency Infinity --policy settleAll, no timeout
 `;
 
@@ -65,11 +66,12 @@ const flagOptions = {
   workers: { type: 'string' },
   approve: { type: 'string' },
   'run-id': { type: 'string' },
+  trace: { type: 'boolean' },
   tools: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const demoOnly = ['model', 'inspect', 'out', 'workers', 'approve', 'run-id'] as const;
+const demoOnly = ['model', 'inspect', 'out', 'workers', 'approve', 'run-id', 'trace'] as const;
 
 function parseFlags(argv: string[]) {
   try {
@@ -205,6 +207,7 @@ async function demoCommand(positionals: string[], flags: Flags, io: CliIo): Prom
       ...(flags.workers === undefined ? {} : { workers: Number(flags.workers), env: io.env }),
       ...demoApprovals(flags.approve, io.stdin),
       ...(flags['run-id'] === undefined ? {} : { runId: flags['run-id'] }),
+      ...(flags.trace === true ? { trace: true } : {}),
     },
     io,
   );

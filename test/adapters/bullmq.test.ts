@@ -17,7 +17,7 @@ import { createActor, SimulatedClock, toPromise } from 'xstate';
 import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defineTool, runToolBatch, toolBatchMachine, toToolCalls, ToolBatchError, ToolCallError, type AnyTool, type SettledResult, type ToolCall } from '../../src/index.js';
-import { createBullMQRunner, createBullMQWorker, createRedisStore, type BullMQRunner, type BullMQToolWorker } from '../../src/adapters/bullmq/index.js';
+import { createBullMQRunner, createBullMQWorker, type BullMQRunner, type BullMQToolWorker } from '../../src/adapters/bullmq/index.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { main as runExample } from '../../examples/bullmq.js';
 import { startChild, stopAll, until } from './bullmq/processes.js';
@@ -447,38 +447,6 @@ describe('cluster-wide limits', () => {
       'error',
       `the tool "echo" has a cluster-wide limit and is served on the queue "${queueName}.echo": give the runner the same \`limits\` as the workers`,
     ]);
-  });
-});
-
-describe('createRedisStore', () => {
-  it('saves, loads and deletes a run checkpoint', async () => {
-    const store = createRedisStore(redis.url, { prefix: `store-${randomUUID().slice(0, 8)}` });
-    opened.push(store);
-    const checkpoint = { version: 1 as const, kind: 'batch' as const, snapshot: { status: 'active', context: { limit: null } } };
-    expect(await store.load('run-1')).toBeUndefined();
-    await store.save('run-1', checkpoint);
-    expect(await store.load('run-1')).toEqual(checkpoint);
-    await store.save('run-1', { ...checkpoint, kind: 'agent' });
-    expect((await store.load('run-1'))?.kind).toBe('agent');
-    await store.delete('run-1');
-    expect(await store.load('run-1')).toBeUndefined();
-  });
-
-  it('keeps runs of different prefixes apart and shares a client it was given', async () => {
-    const client = new Redis(redis.url);
-    const one = createRedisStore(client, { prefix: 'one' });
-    const two = createRedisStore(client, { prefix: 'two' });
-    await one.save('r', { version: 1, kind: 'batch', snapshot: 1 });
-    expect(await two.load('r')).toBeUndefined();
-    await one.close();
-    expect(await client.get('one:run:r')).toBe('{"version":1,"kind":"batch","snapshot":1}');
-    client.disconnect();
-  });
-
-  it('refuses a bad run id with a TypeError that shows it', async () => {
-    const store = createRedisStore(redis.url);
-    opened.push(store);
-    await expect(store.load('../x')).rejects.toThrow(new TypeError('Expected `runId` to be 1–200 letters, digits, ".", "_", ":" or "-", starting with a letter or digit, got `"../x"` (string)'));
   });
 });
 

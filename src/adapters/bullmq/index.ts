@@ -10,3 +10,4 @@ export type { BullMQToolWorker, BullMQWorkerOptions } from './worker.js';
 export { createRedisStore } from './redis-store.js';
 export type { RedisRunStore, RedisStoreOptions } from './redis-store.js';
 export type { RedisConnection } from './connection.js';
+export type { JobTracing, TracedJob } from './job-tracing.js';

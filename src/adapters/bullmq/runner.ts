@@ -33,6 +33,7 @@ import { openQueueChannel, type QueueChannel, type Waiter } from './queue-channe
 import { retryDelay } from '../../runtime/tools.js';
 import { cancelChannel, cancelReasonOf, defaultPrefix, defaultQueueName, jobDataFor, jobIdFor, queueFor, type CancelMessage, type CancelReason } from './wire.js';
 import type { Redis } from 'ioredis';
+import { assertTracing, withTrace, type JobTracing } from './job-tracing.js';
 
 /** Quits a client (its pending commands, such as cancels, are sent first), or drops it when Redis is away. */
 async function closeClient(client: Redis, abandon: boolean): Promise<void> {
@@ -66,6 +67,8 @@ export interface BullMQRunnerOptions {
   redisTimeoutMs?: number;
   /** How long finished jobs are kept for a resumed run to collect, in seconds. Default: `86_400` (a day). */
   retainSeconds?: number;
+  /** Writes each call's trace context into its job (`bullmqTracing()` from xstate-parallel-tools/otel). Default: none. */
+  tracing?: JobTracing;
 }
 
 /** A queue-backed runner: give it to `runToolBatch(calls, { runner })`. */
@@ -92,8 +95,9 @@ export interface BullMQRunner {
  */
 export function createBullMQRunner(options: BullMQRunnerOptions): BullMQRunner {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object with \`connection\`, got ${showValue(options)}`);
-  const { connection, queueName = defaultQueueName, prefix = defaultPrefix, limits = {}, tools = [], redisTimeoutMs = 10_000, retainSeconds = 86_400 } = options;
+  const { connection, queueName = defaultQueueName, prefix = defaultPrefix, limits = {}, tools = [], redisTimeoutMs = 10_000, retainSeconds = 86_400, tracing } = options;
   assertConnection(connection);
+  assertTracing(tracing);
   assertQueueName(queueName);
   assertQueueName(prefix, 'prefix');
   assertLimits(limits);
@@ -188,7 +192,8 @@ export function createBullMQRunner(options: BullMQRunnerOptions): BullMQRunner {
       const waiter: Waiter = {
         call,
         jobId: jobIdFor(context.idempotencyKey, context.attempt, context.approved),
-        data: jobDataFor(call, context),
+        // Made here, while the call's span (when traced) is the active context.
+        data: withTrace(jobDataFor(call, context), tracing),
         enqueued: false,
         aborted: false,
         settle(outcome) {

@@ -26,6 +26,8 @@ export interface ToolJobData {
   attempt: number;
   /** The call was approved, so the worker runs it without asking again. */
   approved: boolean;
+  /** The trace context of the call's span, as W3C headers (`traceparent`, `tracestate`), when the runner traces. */
+  trace?: Record<string, string>;
 }
 
 /** What the runner knows of a call besides the call itself. */

@@ -31,7 +31,8 @@ import { assertCount, assertLimits, assertMs, assertQueueName } from './checks.j
 import { showValue } from '../../core/describe.js';
 import { listenForCancels } from './cancel-listener.js';
 import { failJob, runToolJob } from './tool-job.js';
-import { cancelChannel, defaultPrefix, defaultQueueName, toolQueueName, type CancelReason, type ToolJobData } from './wire.js';
+import { assertTracing, jobFailureOf, type JobTracing } from './job-tracing.js';
+import { callOf, cancelChannel, defaultPrefix, defaultQueueName, toolQueueName, type CancelReason, type ToolJobData } from './wire.js';
 
 /** Options of `createBullMQWorker`. */
 export interface BullMQWorkerOptions {
@@ -59,6 +60,8 @@ export interface BullMQWorkerOptions {
   maxStalledCount?: number;
   /** Receives the errors BullMQ reports (a lost connection, a lost lock). Default: `console.error`. */
   onError?: (error: Error) => void;
+  /** Runs each job in the trace context its runner wrote (`bullmqTracing()` from xstate-parallel-tools/otel). Default: none. */
+  tracing?: JobTracing;
 }
 
 /** A running worker. */
@@ -89,7 +92,8 @@ export interface BullMQToolWorker {
  */
 export function createBullMQWorker(options: BullMQWorkerOptions): BullMQToolWorker {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Expected \`options\` to be an object with \`connection\` and \`tools\`, got ${showValue(options)}`);
-  const { connection, tools, concurrency = 16, queueName = defaultQueueName, prefix = defaultPrefix, limits = {}, reportWorker = false } = options;
+  const { connection, tools, concurrency = 16, queueName = defaultQueueName, prefix = defaultPrefix, limits = {}, reportWorker = false, tracing } = options;
+  assertTracing(tracing);
   const name = options.name ?? `${hostname()}:${process.pid}`;
   const onError = options.onError ?? ((error: Error) => console.error(`xstate-parallel-tools worker ${name}: ${error.message}`));
   assertConnection(connection);
@@ -127,13 +131,17 @@ export function createBullMQWorker(options: BullMQWorkerOptions): BullMQToolWork
       };
       // The tool's own timeout holds here, whatever the runner knows of the tool.
       const timeoutMs = router.tools.get(tool)?.timeoutMs;
-      return runToolJob(job, {
-        execute: router.execute,
-        track,
-        onError,
-        ...(reportWorker ? { announce: `on ${name}` } : {}),
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      });
+      const run = () =>
+        runToolJob(job, {
+          execute: router.execute,
+          track,
+          onError,
+          ...(reportWorker ? { announce: `on ${name}` } : {}),
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        });
+      if (tracing === undefined) return run();
+      const { data } = job;
+      return tracing.process({ headers: data.trace, queueName: job.queueName, jobId: id, call: callOf(data), attempt: data.attempt ?? 1, failureOf: jobFailureOf }, run);
     };
   const workerOptions = (queueConcurrency: number) => ({
     connection: bullmqConnection(connection),

@@ -53,6 +53,8 @@ export interface DemoOptions {
   approve?: DemoApprovals;
   /** Checkpoint the run as `<outDir>/runs/<runId>.json`; a checkpoint already there is resumed. Default: none. */
   runId?: string;
+  /** Print the run's span tree on stderr at its end (trace-tree.ts). Default: `false`. */
+  trace?: boolean;
 }
 
 interface BatchRecord {
@@ -111,7 +113,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
       const { startDemoWorkers } = await import('./workers.js');
       remote = await startDemoWorkers({ workers: options.workers, env: options.env ?? process.env, log: (line) => io.stderr.write(`${line}\n`) });
     }
-    const output = await runAgent({
+    // Loaded only here: the OpenTelemetry SDK is for --trace alone.
+    const tracing = options.trace === true ? await (await import('./trace-tree.js')).startDemoTracing() : undefined;
+    const output = await (tracing?.run ?? runAgent)({
       model: options.model,
       ...(remote ? { router: remote.router } : { tools }),
       messages: demoMessages,
@@ -139,6 +143,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<number>
       io.stderr.write(`wrote ${shown(file)}\n`);
     });
     if (options.inspectFile !== undefined) io.stderr.write(`wrote ${options.inspectFile}\n`);
+    if (tracing !== undefined) io.stderr.write(`trace\n${tracing.print()}`);
     io.stdout.write(formatConversation(output.messages));
     if (output.status === 'done') return 0;
     const why = output.error ? `: ${output.error.message}` : '';
