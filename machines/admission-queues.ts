@@ -77,7 +77,7 @@ export function buildQueues(calls: readonly ToolCall[], perTool: Record<string, 
  * ```
  */
 export function queueWith(queue: AdmissionQueue, head: number, running: number): AdmissionQueue {
-  return { tool: queue.tool, limit: queue.limit, indices: queue.indices, head, running };
+  return { ...queue, head, running };
 }
 
 /**
