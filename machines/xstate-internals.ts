@@ -29,7 +29,7 @@ import type { ActorSystem, ActorSystemInfo, AnyActorRef, EventObject } from 'xst
 import xstatePackage from 'xstate/package.json' with { type: 'json' };
 
 /** The xstate versions the tests pass on, as in the peer dependency range. */
-export const supportedXState = '^5.20.0';
+export const supportedXState = '^5.33.0';
 
 /**
  * The error for an internal the installed xstate lacks.

@@ -40,7 +40,7 @@ try {
   if (!shipped.includes('LICENSE')) fail('LICENSE ships', shipped.join('\n'));
   ok('dist ships no scripts, no source maps, no browser code; LICENSE ships');
 
-  // The lowest xstate the peer range names (`^5.20.0` → 5.20.0), and the newest.
+  // The lowest xstate the peer range names (`^5.33.0` → 5.33.0), and the newest.
   const range = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies.xstate;
   const lowest = /^\^(\d+\.\d+\.\d+)$/.exec(range)?.[1];
   if (lowest === undefined) fail('the xstate peer range is ^x.y.z', range);
