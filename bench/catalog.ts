@@ -87,7 +87,7 @@ export const systems: SystemInfo[] = [
   {
     id: 'ai-sdk',
     label: 'AI SDK generateText',
-    limited: false,
+    limited: true,
     measures: 'tool-execution part of one step (model response handed back → `generateText` resolves)',
     onFailure: 'no fail-fast: the error becomes a `tool-error` part; resolves when every call is done',
     color: '#8c564b',
@@ -99,6 +99,14 @@ export const systems: SystemInfo[] = [
     measures: 'tool-execution part of one turn (model response handed back → model asked again)',
     onFailure: 'no fail-fast: the error is sent back to the model as the call\'s output; every call runs',
     color: '#ff7f0e',
+  },
+  {
+    id: 'mastra',
+    label: 'Mastra Agent',
+    limited: true,
+    measures: 'tool-execution part of one step (model response handed back → model asked again)',
+    onFailure: 'no fail-fast: the error is sent back to the model as the call\'s result; every call runs',
+    color: '#bcbd22',
   },
   {
     id: 'run-tool-batch',

@@ -13,12 +13,14 @@
  * Reports µs per call at K=10,000 and µs per batch at K=10 (many batches),
  * median of interleaved rounds (the order of the systems rotates each round),
  * the ratio to the floor (of the medians, and the median of each round's
- * ratio), and allocation per call (bytes allocated while the run ran, from
+ * ratio), the same in CPU time (user + system: the machine's other processes
+ * do not count, its GC threads do), and allocation per call (bytes allocated while the run ran, from
  * V8's GC records). Each measurement starts on a collected heap and ends
  * with a full collection inside its timing, so each system pays for the
  * garbage it made, and for nobody else's.
  *
- * Run with `npx tsx bench/floor.ts [--rounds 9]`. `XPT_ROOT` points it at
+ * Run with `npm run bench:floor [-- --rounds 9]` (on the newest LTS Node.js,
+ * bench/package.json's `node`). `XPT_ROOT` points it at
  * another checkout of the library (to measure a commit before a change).
  */
 import { cpus } from 'node:os';
@@ -135,17 +137,19 @@ setFlagsFromString('--expose-gc');
 /** A full collection: before a measurement (untimed), so that it starts on a clean heap, and at its end (timed). */
 const collectGarbage = runInNewContext('gc') as () => void;
 
-/** Runs `batches` batches of `k` calls one after another; returns µs per batch and bytes allocated per call. */
-async function measure(system: System, k: number, batches: number): Promise<{ us: number; bytesPerCall: number }> {
+/** Runs `batches` batches of `k` calls one after another; returns µs per batch (wall and CPU) and bytes allocated per call. */
+async function measure(system: System, k: number, batches: number): Promise<{ us: number; cpuUs: number; bytesPerCall: number }> {
   collectGarbage();
   const profiler = new GCProfiler();
   const before = process.memoryUsage().heapUsed;
   profiler.start();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (let b = 0; b < batches; b++) await system(k);
   // Inside the timing: each system pays for collecting all the garbage it made, what it kept until the end included.
   collectGarbage();
   const elapsed = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   const after = process.memoryUsage().heapUsed;
   const { statistics } = profiler.stop();
   // Allocated = what the heap grew by between collections, plus what it grew by since the last one.
@@ -156,7 +160,7 @@ async function measure(system: System, k: number, batches: number): Promise<{ us
     base = gc.afterGC.heapStatistics.usedHeapSize;
   }
   allocated += after - base;
-  return { us: (elapsed * 1000) / batches, bytesPerCall: allocated / (batches * k) };
+  return { us: (elapsed * 1000) / batches, cpuUs: (cpu.user + cpu.system) / batches, bytesPerCall: allocated / (batches * k) };
 }
 
 function median(values: number[]): number {
@@ -171,32 +175,35 @@ const shapes = [
   { label: 'K=10,000 (per call)', k: 10_000, batches: 3, unit: 'µs/call' },
 ];
 for (const system of Object.values(systems)) await system(2_000); // warm-up
-const results: Record<string, Record<string, { us: number[]; bytes: number[] }>> = {};
+const results: Record<string, Record<string, { us: number[]; cpu: number[]; bytes: number[] }>> = {};
 for (let round = 0; round < rounds; round++) {
   for (const shape of shapes) {
     // The order rotates each round: the system that runs right after another pays for the garbage the other left.
     const entries = Object.entries(systems);
     const order = entries.map((_, i) => entries[(i + round) % entries.length]!);
     for (const [name, system] of order) {
-      const { us, bytesPerCall } = await measure(system, shape.k, shape.batches);
-      const cell = ((results[shape.label] ??= {})[name] ??= { us: [], bytes: [] });
+      const { us, cpuUs, bytesPerCall } = await measure(system, shape.k, shape.batches);
+      const cell = ((results[shape.label] ??= {})[name] ??= { us: [], cpu: [], bytes: [] });
       cell.us.push(shape.k === 10 ? us : us / shape.k);
+      cell.cpu.push(shape.k === 10 ? cpuUs : cpuUs / shape.k);
       cell.bytes.push(bytesPerCall);
     }
   }
 }
 console.log(`floor comparison, N=16, no-op async tool, ${rounds} interleaved rounds; node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), library at ${root}\n`);
-console.log('| shape | system | median | ratio to floor | per-round ratio | ratio to floorActions | per-round ratio | KB allocated per call | runs |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| shape | system | median | ratio to floor | per-round ratio | ratio to floorActions | per-round ratio | CPU median | CPU ratio to floor | to floorActions | KB allocated per call | runs |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const shape of shapes) {
   const cells = results[shape.label]!;
   for (const [name, cell] of Object.entries(cells)) {
     const value = median(cell.us);
+    // CPU time (user + system, this process's threads): what the other processes on a shared machine take is left out.
+    const cpuValue = median(cell.cpu);
     // Each round runs the systems back to back, so a round's ratio sees the same machine load on both sides.
     const ratios = (base: number[]): string =>
       `${(value / median(base)).toFixed(2)} | ${median(cell.us.map((us, round) => us / base[round]!)).toFixed(2)}`;
     console.log(
-      `| ${shape.label} | ${name} | ${value.toFixed(1)} ${shape.unit} | ${ratios(cells.floor!.us)} | ${ratios(cells.floorActions!.us)} | ${(median(cell.bytes) / 1024).toFixed(2)} | ${cell.us.map((v) => v.toFixed(1)).join(', ')} |`,
+      `| ${shape.label} | ${name} | ${value.toFixed(1)} ${shape.unit} | ${ratios(cells.floor!.us)} | ${ratios(cells.floorActions!.us)} | ${cpuValue.toFixed(1)} | ${(cpuValue / median(cells.floor!.cpu)).toFixed(2)} | ${(cpuValue / median(cells.floorActions!.cpu)).toFixed(2)} | ${(median(cell.bytes) / 1024).toFixed(2)} | ${cell.us.map((v) => v.toFixed(1)).join(', ')} |`,
     );
   }
 }

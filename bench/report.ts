@@ -68,7 +68,7 @@ export function machineFacts(root: string, wallSeconds: number): MachineFacts {
   } catch {
     // Not a git checkout.
   }
-  const peers = ['p-limit', 'p-queue', 'effect', '@langchain/langgraph', '@langchain/core', 'ai', '@openai/agents', 'zod'];
+  const peers = ['p-limit', 'p-queue', 'effect', '@langchain/langgraph', '@langchain/core', 'ai', '@openai/agents', '@mastra/core', 'zod'];
   const versions = [
     `xstate ${version(root, '.', 'xstate')}`,
     ...peers.map((pkg) => `${pkg} ${version(root, 'bench', pkg)}`),
@@ -77,7 +77,7 @@ export function machineFacts(root: string, wallSeconds: number): MachineFacts {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     cpu,
     cores: availableParallelism(),
-    node: process.version,
+    node: process.release.lts === undefined ? process.version : `${process.version} (LTS ${process.release.lts})`,
     commit,
     versions,
     wallSeconds,
@@ -181,9 +181,15 @@ function targets(results: Results): string {
   const actor = point('tool-batch-actor', 16, 10_000);
   if (ours !== undefined) {
     lines.push(`- runToolBatch at K=10,000, N=16: **${fmtUs(ours)} µs/call** (target ≤ 25: ${ours <= 25 ? 'met' : `missed by ${fmtUs(ours - 25)} µs, ${(ours / 25).toFixed(2)}×`}); the raw actor: ${actor === undefined ? '—' : `${fmtUs(actor)} µs/call`}.`);
-    for (const [peer, n] of [['langgraph', null], ['openai-agents', 16]] as const) {
-      const p = point(peer, n, 10_000);
-      if (p !== undefined) lines.push(`- vs ${info(peer).label} at K=10,000 (N=${fmtN(n)}): ${fmtUs(p)} µs/call, ours is ${ours < p ? `lower (${(p / ours).toFixed(1)}× faster)` : `higher (${(ours / p).toFixed(1)}× slower)`}.`);
+    // The agent SDKs at the same limit (LangGraph's ToolNode has none: N=∞ against ours at N=∞), at every K.
+    for (const [peer, n] of [['ai-sdk', 16], ['openai-agents', 16], ['mastra', 16], ['langgraph', null]] as const) {
+      const pairs = results.ks
+        .map((k) => ({ k, ours: point('run-tool-batch', n, k), peer: point(peer, n, k) }))
+        .filter((pair): pair is { k: number; ours: number; peer: number } => pair.ours !== undefined && pair.peer !== undefined);
+      if (pairs.length === 0) continue;
+      const below = pairs.filter((pair) => pair.ours < pair.peer).length;
+      const ratios = pairs.map((pair) => `${fmtK(pair.k)}: ${(pair.peer / pair.ours).toFixed(1)}×`).join(', ');
+      lines.push(`- vs ${info(peer).label} (N=${fmtN(n)}): ours is lower at **${below} of ${pairs.length}** K (its cost over ours: ${ratios}).`);
     }
   }
   const big = point('run-tool-batch', 16, 100_000);
@@ -281,17 +287,18 @@ ${failFastTable(results)}
 
 ${errors}## Against the floor, and an upstream finding
 
-[RESULTS-floor.md](RESULTS-floor.md) compares our batch with the floor of "one XState actor per call" (a one-state machine that spawns and stops a trivial actor per call, N=16, nothing else), interleaved in one process (\`npx tsx bench/floor.ts\`), at K=10 and K=10,000, with the allocation per call.
+[RESULTS-floor.md](RESULTS-floor.md) compares our batch with the floor of "one XState actor per call" (a one-state machine that spawns and stops a trivial actor per call, N=16, nothing else), interleaved in one process (\`npm run bench:floor\`, on the same Node.js), at K=10 and K=10,000, with the allocation per call.
 
-**Upstream finding (XState 5.33.3, Node.js 20).** The \`Actor\` constructor merges its options with an object spread, \`{ ...defaultOptions, ...options }\`. On Node.js 20 that spread costs about 6.7 µs, against 0.12 µs for \`Object.assign({}, defaultOptions, options)\` (\`node bench/spread.mjs\`, one process per case), and XState makes one actor per call. The cause is a pattern: a spread followed by keys the spread object lacks costs about 1 µs per such key (\`{ ...four, a }\` 1.07 µs, six keys 8.3 µs), while a spread that only overrides keys the object has costs 0.02 µs. The same pattern in this project's own hot path (\`{ ...fromDraft(draft), awaiting, settled, … }\`) was a third of a 10-call batch's cost; it is written out now. RESULTS-floor.md gives the numbers and what the floor and our batch cost with XState's line changed to \`Object.assign\` in a copy of its \`dist\` (measured, not shipped).
+**The spread finding was Node.js 20's.** On Node.js 20, \`{ ...a, key }\` cost about 1 µs per key \`a\` lacked, and XState's \`Actor\` constructor merges its options that way (6.7 µs per actor); the hot path wrote its objects out by hand to avoid it. On Node.js 22 and later the same spreads cost nanoseconds (\`node bench/spread.mjs\` on each line; RESULTS-floor.md gives the figures), so the hot path is plain spreads again.
 
 ## How it is measured
 
-- Every system does the same job: K calls of one tool taking \`{ i }\`, results returned in input order, checked after each run (outside the timing). The tool frameworks (ours, LangGraph, the AI SDK, the Agents SDK) validate the arguments against a zod schema \`{ i: number }\`, as they would in use; the limiters call the function directly.
+- Every system does the same job: K calls of one tool taking \`{ i }\`, results returned in input order, checked after each run (outside the timing). The tool frameworks (ours, LangGraph, the AI SDK, the Agents SDK, Mastra) validate the arguments against a zod schema \`{ i: number }\`, as they would in use; the limiters call the function directly.
 - What the timing covers: ${systems.map((s) => `${s.label}: ${s.measures}`).join('; ')}.
 - One child process per system, figure and limit (\`node --expose-gc --import tsx bench/src/child.ts\`). A warm-up of three runs of 1,000 calls, then one untimed run at each K up to 10,000. No forced GC between runs (it made the next short run slower; the garbage a batch leaves is part of its cost). Smaller batches get more runs (200 for K=10, 100 for K=100, 10 for K=1,000); every figure is a median.
 - The input (the calls, the AIMessage, the model's response) is built before the clock starts.
-- Versions are pinned to ones that support Node.js 20 (\`engines\`): \`ai\` 6 (7 requires Node 22), \`p-queue\` 9 (10 requires Node 22), \`@openai/agents\` 0.14 (0.15 and later depend on \`openai\` 7, which requires Node 22).
-- Every peer ran here, offline: the AI SDK with its \`MockLanguageModelV3\` from \`ai/test\`, the Agents SDK with a fake \`Model\` and tracing disabled.
+- Node.js: the newest LTS line, the binary of bench/package.json's \`node\` dependency (\`npm run bench\` runs on it whatever the system's Node is). Peers at their newest versions (above).
+- Each system at its own limit, N=16 or none: the AI SDK's \`toolCallConcurrency\` (its default: none), the Agents SDK's \`toolExecution.maxFunctionToolConcurrency\` (\`null\`: none), Mastra's \`toolCallConcurrency\` (default 10; K for none), p-limit's, p-queue's and Effect's \`concurrency\`. LangGraph's \`ToolNode\` has no limit: it is measured at N=∞ only.
+- Every peer ran here, offline: the AI SDK and Mastra's \`Agent\` with the AI SDK's \`MockLanguageModelV3\` from \`ai/test\` as their model, the Agents SDK with a fake \`Model\` and tracing disabled.
 `;
 }

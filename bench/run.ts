@@ -1,5 +1,6 @@
 /**
- * The benchmark suite: `npm run bench [-- --quick | --profile | --only=id,id]`.
+ * The benchmark suite: `npm run bench [-- --quick | --profile | --only=id,id]`,
+ * on the newest LTS Node.js line (bench/package.json's `node`).
  *
  * Spawns child processes (src/child.ts) that each measure one system, collects
  * their JSON, prints the tables, and (except with `--quick` or `--only`)
@@ -132,7 +133,8 @@ async function main(): Promise<void> {
     }
   };
 
-  process.stderr.write(`bench: ${chosen.length} systems, K ∈ {${ks.join(', ')}}${quick ? ' (quick)' : ''}\n`);
+  const lts = process.release.lts === undefined ? '' : ` (LTS ${process.release.lts})`;
+  process.stderr.write(`bench: ${chosen.length} systems, K ∈ {${ks.join(', ')}}${quick ? ' (quick)' : ''}, on Node.js ${process.version}${lts}\n`);
   if (quick) {
     for (const info of chosen) {
       await measure(info, [memoryRequest(info, memoryK), ...overheadRequests(info), makespanRequest(info), failFastRequest(info)]);

@@ -86,7 +86,7 @@ export function queueOfTool(queues: readonly AdmissionQueue[], name: string): nu
  * ```
  */
 export function queueWith(queue: AdmissionQueue, head: number, running: number): AdmissionQueue {
-  return { tool: queue.tool, limit: queue.limit, indices: queue.indices, head, running };
+  return { ...queue, head, running };
 }
 
 /**

@@ -34,9 +34,6 @@
  *   executes the first step's actions at `start()`, after a root's listeners
  *   are attached, so the first admissions are announced too. The events go out
  *   after the step commits, as XState's own `emit` does (`publish`).
- * - **No spread of a fresh object.** On Node.js 20, `{ ...fresh, key }` costs
- *   about 1 µs per key the spread object lacks; the hot path writes its
- *   objects out instead (`fromDraft`, `queueWith`).
  * - **Admission** is FIFO by index across the admission queues, skipping calls
  *   whose tool is at its limit. A call runs on the lowest free lane, and its
  *   child's id is the lane number (`'3'`), reused after reaping: every spawn
@@ -251,9 +248,7 @@ type ContextUpdate = { -readonly [K in keyof ToolBatchContext]?: ToolBatchContex
 
 /**
  * The context fields a draft replaces, as an update the step adds its other
- * fields to. Not `{ ...fromDraft(draft), awaiting, … }`: on Node.js 20 a
- * spread followed by keys the spread object lacks costs about 1 µs per key
- * (bench/spread.mjs), which was a third of a 10-call batch's cost.
+ * fields to.
  */
 function fromDraft(draft: Draft): ContextUpdate {
   return { lanes: draft.lanes, queues: draft.queues, running: draft.running, ready: draft.ready };
@@ -262,9 +257,7 @@ function fromDraft(draft: Draft): ContextUpdate {
 /** Admits what the draft has room for (`admit`), and returns the step's update: the draft's fields and `admitted`. */
 function admitInto(context: ToolBatchContext, draft: Draft, start: (id: string, input: ToolCallInput) => void): ContextUpdate {
   const admitted = admit(context, draft, start);
-  const update = fromDraft(draft);
-  update.admitted = admitted;
-  return update;
+  return { ...fromDraft(draft), admitted };
 }
 
 /** The part of `enqueueActions`' `enqueue` that the rare steps use. */
@@ -381,14 +374,15 @@ export const toolBatchMachine = setup({
       const failed = settlement.status === 'failed';
       // Under failFast a failure ends the batch: nothing more starts.
       const admitted = failed && context.config.policy === 'failFast' ? noneAdmitted : admit(context, draft, (id, input) => spawn('runTool', { id, input }));
-      const update = fromDraft(draft);
-      update.awaiting = awaiting;
-      update.settled = context.settled + 1;
-      update.failureCount = context.failureCount + (failed ? 1 : 0);
-      update.firstFailure = failed && context.firstFailure === null ? index : context.firstFailure;
-      update.settlements = appendSettlements(context.settlements, settlement);
-      update.admitted = admitted;
-      return update;
+      return {
+        ...fromDraft(draft),
+        awaiting,
+        settled: context.settled + 1,
+        failureCount: context.failureCount + (failed ? 1 : 0),
+        firstFailure: failed && context.firstFailure === null ? index : context.firstFailure,
+        settlements: appendSettlements(context.settlements, settlement),
+        admitted,
+      };
     }),
     announceStep: ({ context, event, self }) => {
       const events = stepEvents(context, event, self);
@@ -400,9 +394,7 @@ export const toolBatchMachine = setup({
       vacate(context, draft, enqueue, event.index);
       // The request waits in a gate of its own, which a restored batch starts again (approval-gate.ts).
       enqueue.spawnChild('approvalGate', { id: gateOf(event.index), input: { index: event.index, arguments: event.arguments } });
-      const update = admitInto(context, draft, spawnerOf(enqueue));
-      update.awaiting = [...context.awaiting, event.index];
-      enqueue.assign(update);
+      enqueue.assign({ ...admitInto(context, draft, spawnerOf(enqueue)), awaiting: [...context.awaiting, event.index] });
     }),
     approveCall: enqueueActions(({ context, event, enqueue }) => {
       const index = awaitingOf(context, event);
@@ -410,10 +402,11 @@ export const toolBatchMachine = setup({
       const draft = draftOf(context);
       addReady(draft, index);
       const withApproval = { ...context, approved: [...context.approved, index] };
-      const update = admitInto(withApproval, draft, spawnerOf(enqueue));
-      update.awaiting = context.awaiting.filter((i) => i !== index);
-      update.approved = withApproval.approved;
-      enqueue.assign(update);
+      enqueue.assign({
+        ...admitInto(withApproval, draft, spawnerOf(enqueue)),
+        awaiting: context.awaiting.filter((i) => i !== index),
+        approved: withApproval.approved,
+      });
     }),
     scheduleRetry: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'call.failed');
@@ -421,19 +414,18 @@ export const toolBatchMachine = setup({
       vacate(context, draft, enqueue, event.index);
       // The wait is an actor of its own, so it runs on the system's clock and survives a restore.
       enqueue.spawnChild('retryTimer', { id: `retry:${event.index}`, input: { index: event.index, delayMs: event.retryInMs! } });
-      const update = admitInto(context, draft, spawnerOf(enqueue));
-      update.retrying = [...context.retrying, event.index];
-      update.attempts = { ...context.attempts, [event.index]: (context.attempts[event.index] ?? 1) + 1 };
-      enqueue.assign(update);
+      enqueue.assign({
+        ...admitInto(context, draft, spawnerOf(enqueue)),
+        retrying: [...context.retrying, event.index],
+        attempts: { ...context.attempts, [event.index]: (context.attempts[event.index] ?? 1) + 1 },
+      });
     }),
     retryNow: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'call.retryDue');
       enqueue.stopChild(`retry:${event.index}`);
       const draft = draftOf(context);
       addReady(draft, event.index);
-      const update = admitInto(context, draft, spawnerOf(enqueue));
-      update.retrying = context.retrying.filter((i) => i !== event.index);
-      enqueue.assign(update);
+      enqueue.assign({ ...admitInto(context, draft, spawnerOf(enqueue)), retrying: context.retrying.filter((i) => i !== event.index) });
     }),
     abortRunning: enqueueActions(({ context, enqueue }) => {
       const aborted: Settlement[] = [];

@@ -420,7 +420,7 @@ export function createToolCallLogic(
           cancelTimeout(self, system);
           // After a timeout this is the timeout's own report coming back: the chart state stays `timedOut`.
           const value = snapshot.value === 'timedOut' ? 'timedOut' : settlement.type === 'call.succeeded' ? 'succeeded' : 'failed';
-          return { status: 'done', value, input: snapshot.input, output: settlement, error: undefined };
+          return { ...snapshot, status: 'done', value, output: settlement };
         }
         case 'call.timeout': {
           if (snapshot.value !== 'running') return snapshot;
@@ -437,13 +437,12 @@ export function createToolCallLogic(
           };
           // Deferred: the parent may reap this actor, which must not happen mid-transition.
           scope.defer(() => report(scope as Scope, withRetry(snapshot.input, settlement)));
-          return { status: 'active', value: 'timedOut', input: snapshot.input, output: undefined, error: undefined };
+          return { ...snapshot, value: 'timedOut' };
         }
         case 'xstate.stop': {
           cancelTimeout(self, system);
           abort(self, stopReason);
-          // Written out, as every snapshot here: a spread is cheap only while it adds no key (bench/spread.mjs).
-          return { status: 'stopped', value: snapshot.value, input: snapshot.input, output: undefined, error: undefined };
+          return { ...snapshot, status: 'stopped' };
         }
         default:
           return snapshot;

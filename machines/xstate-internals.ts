@@ -1,7 +1,10 @@
 /**
  * The XState internals this project uses, in one place. Each is marked
- * `@internal` in XState and may change in a minor release, which is why the
- * `xstate` peer dependency is pinned to the minor range the tests run on.
+ * `@internal` in XState and may change in a minor release. The tests run on
+ * the lowest and the newest xstate of the peer dependency range, and each
+ * internal is checked once, at its first use: a missing one is an `Error`
+ * that names it and the installed xstate version (`missingInternal`), not a
+ * `TypeError` deep inside a step.
  *
  * - `system._clock`: the clock given to `createActor(…, { clock })`. The
  *   machines read `now()` from it for event times, so `SimulatedClock` makes
@@ -23,6 +26,29 @@
  *   defers the emission to the end of the step, as XState's `emit` does.
  */
 import type { ActorSystem, ActorSystemInfo, AnyActorRef, EventObject } from 'xstate';
+import xstatePackage from 'xstate/package.json' with { type: 'json' };
+
+/** The xstate versions the tests pass on, as in the peer dependency range. */
+export const supportedXState = '^5.33.0';
+
+/**
+ * The error for an internal the installed xstate lacks.
+ *
+ * @param internal - the internal, as code (`system._relay`).
+ * @returns an `Error` that names it, the installed xstate version and the supported range.
+ * @example
+ * ```ts
+ * if (typeof system._relay !== 'function') throw missingInternal('system._relay');
+ * ```
+ */
+export function missingInternal(internal: string): Error {
+  return new Error(
+    `xstate-parallel-tools needs XState's internal \`${internal}\`, which the installed xstate ${xstatePackage.version} does not have: install an xstate in ${supportedXState}`,
+  );
+}
+
+/** The internals already found on a real actor or system; each is checked once. */
+const checked = { clock: false, parent: false, relay: false, listeners: false, scope: false };
 
 /**
  * The actor system clock's `now()`: `SimulatedClock` has one, and so does the
@@ -36,8 +62,12 @@ import type { ActorSystem, ActorSystemInfo, AnyActorRef, EventObject } from 'xst
  * ```
  */
 export function systemClockNow(system: ActorSystem<ActorSystemInfo>): number | undefined {
-  // Optional chaining: graph traversal and hand-made actor scopes may carry a bare system.
   const clock = (system as { _clock?: { now?: () => number } })._clock;
+  if (!checked.clock) {
+    if (typeof clock !== 'object' || clock === null) throw missingInternal('system._clock');
+    checked.clock = true;
+  }
+  // A clock without now() is XState's default one (setTimeout only).
   return typeof clock?.now === 'function' ? clock.now() : undefined;
 }
 
@@ -52,6 +82,11 @@ export function systemClockNow(system: ActorSystem<ActorSystemInfo>): number | u
  * ```
  */
 export function parentOf(self: AnyActorRef): AnyActorRef | undefined {
+  if (!checked.parent) {
+    // A root actor has the field too, set to undefined.
+    if (!('_parent' in self)) throw missingInternal('actorRef._parent');
+    checked.parent = true;
+  }
   return (self as { _parent?: AnyActorRef })._parent;
 }
 
@@ -69,11 +104,12 @@ export function parentOf(self: AnyActorRef): AnyActorRef | undefined {
  * ```
  */
 export function relay(system: ActorSystem<ActorSystemInfo>, source: AnyActorRef, target: AnyActorRef, event: EventObject): void {
-  (system as unknown as { _relay(source: AnyActorRef, target: AnyActorRef, event: EventObject): void })._relay(
-    source,
-    target,
-    event,
-  );
+  const internal = system as unknown as { _relay?: (source: AnyActorRef, target: AnyActorRef, event: EventObject) => void };
+  if (!checked.relay) {
+    if (typeof internal._relay !== 'function') throw missingInternal('system._relay');
+    checked.relay = true;
+  }
+  internal._relay!(source, target, event);
 }
 
 /**
@@ -98,7 +134,7 @@ export function clockNow(system: ActorSystem<ActorSystemInfo>): number {
  *
  * @param self - the actor.
  * @param types - the event types the caller is about to emit.
- * @returns `true` when some listener would receive one, and when it cannot tell.
+ * @returns `true` when some listener would receive one.
  * @example
  * ```ts
  * if (isListened(self, ['call.settled'])) enqueue.emit(event);
@@ -106,7 +142,11 @@ export function clockNow(system: ActorSystem<ActorSystemInfo>): number {
  */
 export function isListened(self: AnyActorRef, types: readonly string[]): boolean {
   const listeners = (self as { eventListeners?: Map<string, Set<unknown>> }).eventListeners;
-  if (!(listeners instanceof Map)) return true;
+  if (!checked.listeners) {
+    if (!(listeners instanceof Map)) throw missingInternal('actor.eventListeners');
+    checked.listeners = true;
+  }
+  if (listeners === undefined) return true;
   if ((listeners.get('*')?.size ?? 0) > 0) return true;
   for (const type of types) if ((listeners.get(type)?.size ?? 0) > 0) return true;
   return false;
@@ -125,7 +165,7 @@ export interface ActorScopeInternals {
  *
  * @param self - the actor (`self` in an action).
  * @returns its `defer` and `emit`.
- * @throws `TypeError` when the actor has no scope (an XState that changed this internal).
+ * @throws `Error` when the installed xstate has no such scope (`missingInternal`).
  * @example
  * ```ts
  * const scope = scopeOf(self);
@@ -134,8 +174,9 @@ export interface ActorScopeInternals {
  */
 export function scopeOf(self: AnyActorRef): ActorScopeInternals {
   const scope = (self as { _actorScope?: ActorScopeInternals })._actorScope;
-  if (typeof scope?.defer !== 'function' || typeof scope.emit !== 'function') {
-    throw new TypeError('This XState version has no actor scope with defer and emit: use the xstate version in the peer dependency range');
+  if (!checked.scope) {
+    if (typeof scope?.defer !== 'function' || typeof scope.emit !== 'function') throw missingInternal('actor._actorScope.defer and .emit');
+    checked.scope = true;
   }
-  return scope;
+  return scope!;
 }

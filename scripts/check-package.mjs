@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * Checks the package as a user gets it: `npm pack`, installed into an empty
- * app that has its own newest `xstate`, `zod` and `typescript`, then
+ * app that has its own `xstate`, `zod` and `typescript`, once with the lowest
+ * xstate of the peer range and once with the newest, each time:
+ * - `npm install` prints no peer dependency warning;
  * - `tsc --strict` passes with `moduleResolution` `nodenext` and `bundler`
  *   on a file that imports every subpath that needs no optional peer
  *   (`./postgres` among them: you pass it a `pg` pool, it never imports `pg`);
@@ -14,7 +16,7 @@
  * Prints one line per check and exits 1 on the first failure. Slow (it
  * installs from the registry): `.ci/run` runs it after the tests.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,12 +43,33 @@ try {
   if (!shipped.includes('LICENSE')) fail('LICENSE ships', shipped.join('\n'));
   ok('dist ships no scripts, no source maps, no browser code; LICENSE ships');
 
-  const app = join(work, 'app');
+  // The lowest xstate the peer range names (`^5.33.0` → 5.33.0), and the newest.
+  const range = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies.xstate;
+  const lowest = /^\^(\d+\.\d+\.\d+)$/.exec(range)?.[1];
+  if (lowest === undefined) fail('the xstate peer range is ^x.y.z', range);
+  for (const xstate of [lowest, 'latest']) checkApp(tarball, xstate);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Installs the packed library into an empty app with `xstate@<xstate>` and checks it there. */
+function checkApp(tarball, xstate) {
+  const app = join(work, `app-${xstate}`);
   run('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }, null, 2));
-  run('npm', ['install', '--no-audit', '--no-fund', 'xstate@latest', 'zod@latest', 'typescript@latest', '@types/node@20', tarball], app);
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund', `xstate@${xstate}`, 'zod@latest', 'typescript@latest', '@types/node@22', tarball], {
+    cwd: app,
+    encoding: 'utf8',
+  });
+  const installLog = `${install.stdout}${install.stderr}`;
+  if (install.status !== 0) fail(`npm install with xstate@${xstate}`, installLog);
   const versions = Object.fromEntries(['xstate', 'zod', 'typescript'].map((name) => [name, JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')).version]));
-  ok(`installed into an empty app with ${Object.entries(versions).map(([n, v]) => `${n}@${v}`).join(', ')}`);
+  const with_ = Object.entries(versions).map(([n, v]) => `${n}@${v}`).join(', ');
+  // What npm printed (ERESOLVE, "Could not resolve dependency: peer …"), and what `npm ls` finds invalid.
+  // `npm ls` exits 1 when it finds a problem, so it is read whatever its status.
+  const problems = JSON.parse(spawnSync('npm', ['ls', '--all', '--json'], { cwd: app, encoding: 'utf8' }).stdout || '{}').problems ?? [];
+  if (/peer/i.test(installLog) || problems.length > 0) fail(`no peer dependency warning with ${with_}`, `${installLog}\n${problems.join('\n')}`);
+  ok(`installed into an empty app with ${with_}, with no peer dependency warning`);
 
   const tree = JSON.parse(run('npm', ['ls', '--omit=dev', '--all', '--json'], app));
   const deps = tree.dependencies['xstate-parallel-tools'].dependencies ?? {};
@@ -125,8 +148,6 @@ console.log(JSON.stringify(outputs), typeof traceAgent, typeof bullmqTracing().i
   const traced = run('node', ['otel-out/otel-consumer.js'], app).trim();
   if (traced !== '[{"id":"1","result":3}] function function') fail('./otel runs a batch with no tracer provider registered', traced);
   ok('./otel typechecks with @opentelemetry/api alone, imports, and runs a batch with no tracer provider registered');
-} finally {
-  rmSync(work, { recursive: true, force: true });
 }
 
 function du(dir) {

@@ -2,9 +2,9 @@
  * The Vercel AI SDK: one `generateText` step whose mock model (from `ai/test`)
  * returns K tool calls. The timing starts when the model's response is handed
  * back and stops when `generateText` resolves: parsing and validating the
- * calls, running the tools, and building the step's result. It starts every
- * call at once; it has no concurrency limit, and a tool's error becomes a
- * `tool-error` part rather than a rejection.
+ * calls, running the tools, and building the step's result. The limit is
+ * `toolCallConcurrency` (AI SDK 7; its default is no limit, every call at
+ * once), and a tool's error becomes a `tool-error` part rather than a rejection.
  */
 import { generateText, tool } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { indices, type Outcome, type System } from './job.js';
 
 export const aiSdkSystem: System = {
-  prepare: ({ k, body }) => {
+  prepare: ({ k, concurrency, body }) => {
     const content = indices(k).map((i) => ({
       type: 'tool-call' as const,
       toolCallId: `call_${i}`,
@@ -44,7 +44,12 @@ export const aiSdkSystem: System = {
     return {
       run: async (): Promise<Outcome> => {
         try {
-          const result = await generateText({ model, prompt: 'run the tools', tools });
+          const result = await generateText({
+            model,
+            prompt: 'run the tools',
+            tools,
+            ...(concurrency !== Infinity && { toolCallConcurrency: concurrency }),
+          });
           const ms = performance.now() - handedBack;
           const values = result.content
             .filter((part) => part.type === 'tool-result' || part.type === 'tool-error')

@@ -13,6 +13,7 @@ const loaders: Record<string, () => Promise<System>> = {
   langgraph: async () => (await import('./langgraph.js')).langGraphSystem,
   'ai-sdk': async () => (await import('./ai-sdk.js')).aiSdkSystem,
   'openai-agents': async () => (await import('./openai-agents.js')).openAiAgentsSystem,
+  mastra: async () => (await import('./mastra.js')).mastraSystem,
   'run-tool-batch': async () => (await import('./ours.js')).runToolBatchSystem,
   'tool-batch-actor': async () => (await import('./ours.js')).toolBatchActorSystem,
 };

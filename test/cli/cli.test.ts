@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../src/cli/cli.js';
+import { jsonErrorOf } from '../helpers/json-error.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixtures = 'test/fixtures';
@@ -44,7 +45,7 @@ const expectedToolMessages = [
     content: JSON.stringify({
       error: {
         kind: 'invalidArguments',
-        message: 'Invalid arguments for "add": arguments are not valid JSON: Expected double-quoted property name in JSON at position 7',
+        message: `Invalid arguments for "add": arguments are not valid JSON: ${jsonErrorOf('{"a":1,')}`,
       },
     }),
   },
@@ -69,7 +70,7 @@ describe('xstate-parallel-tools run', () => {
     expect(JSON.parse(result.stdout)).toEqual(expectedToolMessages.slice(0, 2));
     expect(result.stderr).toBe(
       'xstate-parallel-tools: the batch failed (joinAll): call_3 add: invalidArguments: Invalid arguments for "add": ' +
-        'arguments are not valid JSON: Expected double-quoted property name in JSON at position 7 (and 1 more)\n',
+        `arguments are not valid JSON: ${jsonErrorOf('{"a":1,')} (and 1 more)\n`,
     );
   });
 

@@ -14,6 +14,7 @@ import { createScriptedModel, type ModelScript } from '../../src/models/scripted
 import { createToolRouter, type AnyTool } from '../../src/runtime/tools.js';
 import { add, askFor, say, toolCall, user } from '../helpers/chat.js';
 import { controlledTool, flush } from '../helpers/controlled-tool.js';
+import { jsonErrorOf } from '../helpers/json-error.js';
 
 
 
@@ -175,7 +176,7 @@ describe('agentLoopMachine', () => {
           role: 'tool',
           tool_call_id: 'c1',
           content: JSON.stringify({
-            error: { kind: 'invalidArguments', message: 'Invalid arguments for "ctl": arguments are not valid JSON: Unterminated string in JSON at position 8' },
+            error: { kind: 'invalidArguments', message: `Invalid arguments for "ctl": arguments are not valid JSON: ${jsonErrorOf('{"broken')}` },
           }),
         },
         say('noted'),

@@ -6,6 +6,7 @@ import { withParallelTools, type ChatStep } from '../../src/runtime/parallel-too
 import { defineTool } from '../../src/runtime/tools.js';
 import { add, toolCall, user } from '../helpers/chat.js';
 import { controlledTool, flush } from '../helpers/controlled-tool.js';
+import { jsonErrorOf } from '../helpers/json-error.js';
 
 /** A tool call whose arguments are given as a value. */
 const callWith = (id: string, name: string, args: unknown): ChatToolCall => toolCall(id, name, JSON.stringify(args));
@@ -77,7 +78,7 @@ describe('withParallelTools', () => {
           content: JSON.stringify({
             error: {
               kind: 'invalidArguments',
-              message: `Invalid arguments for "add": arguments are not valid JSON: Expected ',' or '}' after property value in JSON at position 6`,
+              message: `Invalid arguments for "add": arguments are not valid JSON: ${jsonErrorOf('{"a":1')}`,
             },
           }),
         },
