@@ -157,7 +157,7 @@ export const agentLoopMachine = setup({
       at: clockNow(self.system) - context.origin,
     })),
     reEmitBatchEvent: emit(({ context, event }) => {
-      assertEvent(event, ['call.started', 'call.progress', 'call.settled', 'batch.settled', 'call.approvalRequested', 'call.retrying']);
+      assertEvent(event, ['call.started', 'call.progress', 'call.partial', 'call.settled', 'batch.settled', 'call.approvalRequested', 'call.retrying']);
       return { ...event, step: context.step } as AgentLoopEmitted;
     }),
     appendToolMessages: assign(({ context }, output: ToolBatchOutput) => ({
@@ -291,6 +291,7 @@ export const agentLoopMachine = setup({
       on: {
         'call.started': { actions: 'reEmitBatchEvent' },
         'call.progress': { actions: 'reEmitBatchEvent' },
+        'call.partial': { actions: 'reEmitBatchEvent' },
         'call.settled': { actions: 'reEmitBatchEvent' },
         'batch.settled': { actions: 'reEmitBatchEvent' },
         'call.approvalRequested': { actions: 'reEmitBatchEvent' },

@@ -45,6 +45,10 @@
  *   (`SimulatedClock` in tests), or the wall clock when the system has none.
  * - **Embedding**: with `notifyParent`, each progress event is also sent to
  *   the parent, so an invoking machine sees every one from the first admission.
+ * - **Partials**: a streaming tool's `call.partial` is announced with the
+ *   call's id, name and `at`; the first of an attempt marks the slot
+ *   `streaming` (`markStreaming`, undone when the call leaves its lane), and
+ *   one from a call that no longer runs is ignored by an explicit branch.
  * - **Persistence**: every field survives JSON (`Infinity` is stored as a
  *   finite limit or `null`). Restored, settled slots stay settled, children
  *   that were running run their call again (at-least-once), queued calls start.
@@ -153,6 +157,7 @@ const typesOfStep = {
   reannounce: ['call.approvalRequested'],
   retry: ['call.retrying', 'call.started'],
   progress: ['call.progress'],
+  partial: ['call.partial'],
   abort: ['call.settled'],
 } as const satisfies Record<string, readonly ToolBatchEmitted['type'][]>;
 
@@ -175,6 +180,8 @@ function stepEvents(context: ToolBatchContext, event: ToolBatchEvent | EventObje
             ? 'reannounce'
           : e.type === 'call.progress'
             ? 'progress'
+          : e.type === 'call.partial'
+            ? 'partial'
             : e.type === 'batch.cancel'
               ? 'abort'
               : 'admit';
@@ -198,9 +205,12 @@ function stepEvents(context: ToolBatchContext, event: ToolBatchEvent | EventObje
     if (e.total !== undefined) progress.total = e.total;
     if (e.message !== undefined) progress.message = e.message;
     events.push(progress);
+  } else if (e.type === 'call.partial') {
+    const call = context.config.calls[e.index]!;
+    events.push({ type: 'call.partial', index: e.index, id: call.id, name: call.name, value: e.value, at });
   }
-  // A progress report or a restored gate's reminder started nothing: `admitted` is an earlier step's.
-  if (kind !== 'progress' && kind !== 'reannounce') startedEvents(context, context.admitted, at, events);
+  // A progress report, a partial or a restored gate's reminder started nothing: `admitted` is an earlier step's.
+  if (kind !== 'progress' && kind !== 'partial' && kind !== 'reannounce') startedEvents(context, context.admitted, at, events);
   return events;
 }
 
@@ -251,7 +261,9 @@ type ContextUpdate = { -readonly [K in keyof ToolBatchContext]?: ToolBatchContex
  * fields to.
  */
 function fromDraft(draft: Draft): ContextUpdate {
-  return { lanes: draft.lanes, queues: draft.queues, running: draft.running, ready: draft.ready };
+  const update: ContextUpdate = { lanes: draft.lanes, queues: draft.queues, running: draft.running, ready: draft.ready };
+  if (draft.streaming !== undefined) update.streaming = draft.streaming;
+  return update;
 }
 
 /** Admits what the draft has room for (`admit`), and returns the step's update: the draft's fields and `admitted`. */
@@ -348,6 +360,7 @@ export const toolBatchMachine = setup({
     isStillAwaiting: ({ context, event }) => event.type === 'call.awaitingApproval' && context.awaiting.includes(event.index),
     isRetryDue: ({ context, event }) => event.type === 'call.retryDue' && context.retrying.includes(event.index),
     isSilentEnd: ({ context, event }) => silentLaneOf(context, event) !== -1,
+    isFirstPartial: ({ context, event }) => event.type === 'call.partial' && !(context.streaming ?? []).includes(event.index),
   },
   actions: {
     admitQueued: assign(({ context, spawn }) => {
@@ -466,6 +479,10 @@ export const toolBatchMachine = setup({
       return { type: 'call.failed', index, failure: toolFailure(index, context.config.calls[index]!, 'error', message, (event as { error?: unknown }).error) } as const;
     }),
     markCancelled: assign({ cancelled: true }),
+    markStreaming: assign(({ context, event }) => {
+      assertEvent(event, 'call.partial');
+      return { streaming: [...(context.streaming ?? []), event.index] };
+    }),
     announceBatchSettled: ({ context, self }, params: { status: 'succeeded' | 'failed' | 'cancelled' }) => {
       if (isHeard(self, context, ['batch.settled'])) publish(self, context, [{ type: 'batch.settled', status: params.status, at: sinceStart(context, self) }]);
     },
@@ -551,6 +568,11 @@ export const toolBatchMachine = setup({
         },
         'call.retryDue': { guard: 'isRetryDue', actions: ['retryNow', 'announceStep'] },
         'call.progress': { guard: not('isLateCompletion'), actions: 'announceStep', description: "Forwards the tool's own progress report." },
+        'call.partial': [
+          { guard: 'isLateCompletion', description: 'Its call no longer runs (it settled or the batch aborted it): ignored.' },
+          { guard: 'isFirstPartial', actions: ['markStreaming', 'announceStep'], description: 'The first value its tool yielded: the slot is streaming.' },
+          { actions: 'announceStep', description: 'Forwards each further value its tool yielded.' },
+        ],
         'xstate.done.actor.*': {
           guard: 'isSilentEnd',
           actions: 'failSilentCall',

@@ -17,6 +17,8 @@ export interface Draft {
   running: number;
   /** Approved or retry-due calls waiting for a lane, admitted before the queues (they came first). Copied on write. */
   ready: readonly number[];
+  /** Running calls whose tool has yielded: absent until one has. Copied on write. */
+  streaming?: readonly number[];
 }
 
 /**
@@ -31,7 +33,9 @@ export interface Draft {
  */
 export function draftOf(context: ToolBatchContext): Draft {
   // `ready` is shared until a step changes it (it is empty for almost every step): see `addReady`.
-  return { lanes: context.lanes.slice(), queues: context.queues.slice(), sharedQueues: context.queues, running: context.running, ready: context.ready };
+  const draft: Draft = { lanes: context.lanes.slice(), queues: context.queues.slice(), sharedQueues: context.queues, running: context.running, ready: context.ready };
+  if (context.streaming !== undefined) draft.streaming = context.streaming;
+  return draft;
 }
 
 /** The admission queue of call `index`. */
@@ -89,6 +93,8 @@ export function occupy(context: ToolBatchContext, draft: Draft, index: number): 
 export function release(context: ToolBatchContext, draft: Draft, index: number, lane: number): void {
   draft.lanes[lane] = null;
   draft.running--;
+  // A call that leaves its lane (it settled, backs off or waits) streams no more: a retry starts afresh.
+  if (draft.streaming?.includes(index)) draft.streaming = draft.streaming.filter((i) => i !== index);
   ownQueue(draft, queueOf(context, index)).running--;
 }
 

@@ -6,7 +6,7 @@
 import type { BatchOptions, JoinPolicy, RetryOptions, SettledResult, ToolCall, ToolFailure, ToolOutput } from '../src/core/schemas.js';
 import type { AdmissionQueue } from './admission-queues.js';
 import type { SettlementLog } from './settlement-log.js';
-import type { ToolCallApprovalEvent, ToolCallProgressEvent, ToolCallSettledEvent } from './tool-call.machine.js';
+import type { ToolCallApprovalEvent, ToolCallPartialEvent, ToolCallProgressEvent, ToolCallSettledEvent } from './tool-call.machine.js';
 import type { AwaitingApprovalEvent } from './approval-gate.js';
 
 /** What the batch machine is started with. */
@@ -14,7 +14,7 @@ export interface ToolBatchInput {
   calls: readonly ToolCall[];
   options?: BatchOptions;
   /**
-   * Send every progress event (`call.started`, `call.progress`, `call.settled`,
+   * Send every progress event (`call.started`, `call.progress`, `call.partial`, `call.settled`,
    * `batch.settled`) to the parent actor too, from the first admission on. An
    * invoking machine cannot catch the first emitted events (they happen while
    * the child starts, before `.on()` can be called), but it receives these. Default: `false`.
@@ -73,12 +73,18 @@ export interface ToolBatchContext {
   readonly ready: readonly number[];
   /** The attempt number of each call that was retried (2 for its second run, …). */
   readonly attempts: Readonly<Record<number, number>>;
+  /**
+   * Running calls whose tool has yielded a partial result in this attempt (slot state `streaming`).
+   * A call leaves the list when it leaves its lane. Absent in checkpoints written before streaming existed.
+   */
+  readonly streaming?: readonly number[];
 }
 
 /** Events the batch machine accepts: its invocation actors' reports, approvals, and `batch.cancel`. */
 export type ToolBatchEvent =
   | ToolCallSettledEvent
   | ToolCallProgressEvent
+  | ToolCallPartialEvent
   | ToolCallApprovalEvent
   | { type: 'call.approve'; id: string }
   | { type: 'call.deny'; id: string; reason?: string }
@@ -92,6 +98,8 @@ export type ToolBatchEmitted =
   | { type: 'call.started'; index: number; id: string; name: string; lane: number; at: number }
   /** A tool's own progress report (MCP progress notifications, say). */
   | { type: 'call.progress'; index: number; id: string; name: string; progress: number; total?: number; message?: string; at: number }
+  /** A value a streaming tool (an async generator) yielded while its call runs: a JSON value, in the order yielded. */
+  | { type: 'call.partial'; index: number; id: string; name: string; value: unknown; at: number }
   | {
       type: 'call.settled';
       index: number;

@@ -9,7 +9,7 @@
  * ## Exports
  * - `createToolCallLogic(execute, options)`: the actor logic, given a tool executor.
  * - `toolCallChart`: the same states as a statechart definition, for diagrams.
- * - `ToolCallInput`, `ToolCallSettledEvent`, `ToolExecutor`, `ToolCallSnapshot`.
+ * - `ToolCallInput`, `ToolCallSettledEvent`, `ToolCallPartialEvent`, `ToolExecutor`, `ToolCallSnapshot`.
  * - `maxTimeoutMs`, the longest timeout a timer can wait.
  *
  * ## Implementation strategy
@@ -33,6 +33,13 @@
  * - A settlement that arrives after the actor stopped or timed out is dropped.
  *   Both fulfilment and rejection are always observed, so a late rejection is
  *   never unhandled.
+ * - A tool that returns an async iterable (an async generator) streams: each
+ *   value it yields is checked as JSON and relayed to the parent as
+ *   `call.partial`; the result is its return value, or its last yield when it
+ *   returns nothing (tool-stream.ts). A partial that is not JSON fails the
+ *   call with `invalidResult`. On stop, timeout or a bad partial the actor
+ *   calls the stream's `return()`, so a generator's `finally` runs; a value it
+ *   yields after that is dropped.
  *
  * ## Composition
  * The batch machine references this logic as its `runTool` actor; tools come
@@ -58,6 +65,8 @@ import type { RetryOptions, ToolCall, ToolFailure, ToolOutput } from '../src/cor
 import { failureFromError, toolFailure } from '../src/core/failure.js';
 import { describeError } from '../src/core/describe.js';
 import { describeNonJson } from './json-result.js';
+import { closeStream, openStream, pullStream } from './tool-stream.js';
+import { asyncIteratorMethod } from '../src/core/async-iterable.js';
 import { ApprovalRequest } from '../src/core/approval.js';
 import { parentOf, relay } from './xstate-internals.js';
 
@@ -101,7 +110,10 @@ export interface ToolRunContext {
   readonly attempt: number;
 }
 
-/** Runs one call. May return a value or a promise, and may throw. */
+/**
+ * Runs one call. May return a value or a promise, and may throw. A returned
+ * async iterable (or a promise of one) streams partial results (tool-stream.ts).
+ */
 export type ToolExecutor = (call: ToolCall, context: ToolRunContext) => unknown;
 
 /** How an invocation actor tells its parent that its call settled. */
@@ -116,8 +128,15 @@ export type ToolCallApprovalEvent = { type: 'call.approvalRequested'; index: num
 /** How an invocation actor passes its tool's progress to the parent. */
 export type ToolCallProgressEvent = { type: 'call.progress'; index: number } & ToolProgress;
 
+/** How an invocation actor passes on a value its tool yielded (a JSON value, already checked). */
+export type ToolCallPartialEvent = { type: 'call.partial'; index: number; value: unknown };
+
 /** What an invocation actor reports: how its call settled, or that it needs an approval first. */
 type ToolCallReport = ToolCallSettledEvent | ToolCallApprovalEvent;
+
+function partialOf(index: number, value: unknown): ToolCallPartialEvent {
+  return { type: 'call.partial', index, value };
+}
 
 function approvalOf(index: number, request: ApprovalRequest): ToolCallApprovalEvent {
   return { type: 'call.approvalRequested', index, arguments: request.arguments };
@@ -169,22 +188,26 @@ const stopReason = (): DOMException => new DOMException('The tool call was abort
  * trap) fails with `invalidResult`, described by the one safe `describeError`.
  */
 function settleWithResult(index: number, call: ToolCall, result: unknown): ToolCallSettledEvent {
+  return nonJsonFailure(index, call, result, "the tool's result") ?? { type: 'call.succeeded', index, output: { id: call.id, result } };
+}
+
+/**
+ * The `invalidResult` settlement of a value that is not JSON (`what` names it
+ * in the message), or `undefined` when it is JSON. Never throws.
+ */
+function nonJsonFailure(index: number, call: ToolCall, value: unknown, what: string): ToolCallSettledEvent | undefined {
   let problem: string | undefined;
-  let error: unknown = result;
+  let error: unknown = value;
   try {
-    problem = describeNonJson(result);
+    problem = describeNonJson(value);
   } catch (thrown) {
     // A `toJSON`, a getter or a Proxy trap that throws: JSON.stringify would throw too, so the model
     // could not read it. The failure keeps what was thrown, never the value that throws when read.
     problem = `reading it threw: ${describeError(thrown)}`;
     error = thrown;
   }
-  if (problem === undefined) return { type: 'call.succeeded', index, output: { id: call.id, result } };
-  return {
-    type: 'call.failed',
-    index,
-    failure: toolFailure(index, call, 'invalidResult', `the tool's result is not JSON: ${problem}`, error),
-  };
+  if (problem === undefined) return undefined;
+  return { type: 'call.failed', index, failure: toolFailure(index, call, 'invalidResult', `${what} is not JSON: ${problem}`, error) };
 }
 
 /** Turns what a tool threw or rejected with into the settlement the parent receives. Never throws, whatever it was. */
@@ -303,6 +326,14 @@ export function createToolCallLogic(
   const timed = new ActorTable<true>();
   /** The abort reason of each call that timed out, for a tool that reads `signal` only afterwards. */
   const timeoutReasons = new ActorTable<DOMException>();
+  /** The streams being pulled, to `return()` when their call stops, times out or fails on a bad partial. */
+  const streams = new ActorTable<AsyncIterator<unknown>>();
+  const stopStream = (self: AnyActorRef): void => {
+    const stream = streams.get(self);
+    if (stream === undefined) return;
+    streams.delete(self);
+    closeStream(stream);
+  };
   const cancelTimeout = (self: AnyActorRef, system: ActorSystem<ActorSystemInfo>): void => {
     if (timed.delete(self)) system.scheduler.cancel(self, timeoutEventId);
   };
@@ -332,6 +363,7 @@ export function createToolCallLogic(
     const now = scope.self.getSnapshot();
     if (now.status !== 'active' || now.value !== 'running') return;
     controllers.delete(scope.self);
+    stopStream(scope.self);
     if (settlement.type === 'call.approvalRequested') {
       // The batch stops this actor and holds the call, without a lane, until it is approved or denied.
       const parent = parentOf(scope.self);
@@ -394,15 +426,49 @@ export function createToolCallLogic(
         if (starting) queueMicrotask(() => deliver(scope as Scope, safely(settlement)));
         else deliver(scope as Scope, safely(settlement));
       };
+      const isLive = (): boolean => {
+        const now = self.getSnapshot();
+        return now.status === 'active' && now.value === 'running';
+      };
+      /** Pulls a stream the tool returned: each JSON partial goes to the parent, the end settles the call. */
+      const pull = (iterable: unknown, method: (this: unknown) => unknown): void => {
+        const stream = openStream(iterable, method);
+        streams.set(self, stream);
+        pullStream(stream, {
+          isLive,
+          partial: (value, count) => {
+            const failure = nonJsonFailure(index, call, value, `the tool's partial result ${count}`);
+            if (failure !== undefined) {
+              // `deliver` calls the stream's `return()`, so the generator's `finally` runs.
+              settle(() => failure);
+              return false;
+            }
+            const parent = parentOf(self);
+            if (parent !== undefined) relay(scope.system, self, parent, partialOf(index, value));
+            return true;
+          },
+          done: (result) => settle(() => settleWithResult(index, call, result)),
+          failed: (error) => settle(() => settleWithError(index, call, error)),
+        });
+      };
+      /** What the tool gave, or its promise fulfilled with: a stream, an approval request or the result. */
+      const take = (value: unknown): void => {
+        const method = asyncIteratorMethod(value);
+        if (method === undefined) settle(() => (ApprovalRequest.isInstance(value) ? approvalOf(index, value) : settleWithResult(index, call, value)));
+        else {
+          try {
+            pull(value, method);
+          } catch (error) {
+            settle(() => settleWithError(index, call, error));
+          }
+        }
+      };
       try {
         const result = execute(call, runContext);
         if (isPromiseLike(result)) {
-          result.then(
-            (value) => settle(() => (ApprovalRequest.isInstance(value) ? approvalOf(index, value) : settleWithResult(index, call, value))),
-            (error: unknown) => settle(() => settleWithError(index, call, error)),
-          );
+          result.then(take, (error: unknown) => settle(() => settleWithError(index, call, error)));
         } else {
-          settle(() => (ApprovalRequest.isInstance(result) ? approvalOf(index, result) : settleWithResult(index, call, result)));
+          take(result);
         }
       } catch (error) {
         // The tool threw, or returned a thenable whose `then` is a getter or a function that throws.
@@ -430,6 +496,7 @@ export function createToolCallLogic(
           timed.delete(self);
           timeoutReasons.set(self, reason);
           abort(self, () => reason);
+          stopStream(self);
           const settlement: ToolCallSettledEvent = {
             type: 'call.failed',
             index,
@@ -442,6 +509,7 @@ export function createToolCallLogic(
         case 'xstate.stop': {
           cancelTimeout(self, system);
           abort(self, stopReason);
+          stopStream(self);
           return { ...snapshot, status: 'stopped' };
         }
         default:
@@ -475,7 +543,13 @@ export const toolCallChart = setup({
   types: {
     input: {} as ToolCallInput,
     context: {} as { timeoutMs: number | undefined },
-    events: {} as ToolCallEvent | { type: 'tool.resolved' } | { type: 'tool.rejected' } | { type: 'tool.resultNotJson' },
+    events: {} as
+      | ToolCallEvent
+      | { type: 'tool.resolved' }
+      | { type: 'tool.rejected' }
+      | { type: 'tool.resultNotJson' }
+      | { type: 'tool.yielded' }
+      | { type: 'tool.partialNotJson' },
   },
   delays: {
     callTimeout: ({ context }) => context.timeoutMs ?? Infinity,
@@ -484,6 +558,8 @@ export const toolCallChart = setup({
     runToolWithSignal: () => {},
     notifyParent: () => {},
     abortSignalWithTimeoutError: () => {},
+    relayPartial: () => {},
+    returnStream: () => {},
   },
 }).createMachine({
   id: 'toolCall',
@@ -491,21 +567,25 @@ export const toolCallChart = setup({
   context: ({ input }) => ({ timeoutMs: input.timeoutMs ?? undefined }),
   states: {
     running: {
-      description: 'Runs the tool with an AbortSignal; the timeout runs on the actor system clock.',
+      description:
+        "Runs the tool with an AbortSignal; the timeout runs on the actor system clock. A streaming tool's stream is returned (its finally runs) when the call leaves this state.",
       entry: 'runToolWithSignal',
       on: {
         'tool.resolved': { target: 'succeeded', actions: 'notifyParent' },
         'tool.resultNotJson': { target: 'failed', actions: 'notifyParent' },
         'tool.rejected': { target: 'failed', actions: 'notifyParent' },
+        'tool.yielded': { actions: 'relayPartial', description: 'A streaming tool yielded a JSON value: the parent gets call.partial.' },
+        'tool.partialNotJson': { target: 'failed', actions: 'notifyParent' },
       },
       after: {
         callTimeout: { target: 'timedOut', actions: ['abortSignalWithTimeoutError', 'notifyParent'] },
       },
+      exit: 'returnStream',
     },
     succeeded: { type: 'final', description: 'The tool returned a JSON value; the parent got call.succeeded.' },
     failed: {
       type: 'final',
-      description: 'The tool threw, rejected, or returned a value that is not JSON; the parent got call.failed.',
+      description: 'The tool threw, rejected, or returned or yielded a value that is not JSON; the parent got call.failed.',
     },
     timedOut: {
       type: 'final',

@@ -3,7 +3,7 @@
  *
  * ## What this module provides
  * `toolSlotChart`: the states one call goes through inside `toolBatchMachine`
- * (`queued`, `awaitingApproval`, `running`, `retrying`, and the settled
+ * (`queued`, `awaitingApproval`, `running`, `streaming`, `retrying`, and the settled
  * `succeeded`, `failed`, `aborted`), as a statechart for the diagrams. It is
  * not run: the batch keeps every slot's state in its context (lanes, the
  * awaiting, retrying and ready lists, the settlement log), which is what lets
@@ -15,7 +15,8 @@
  * ## Implementation strategy
  * Each event here is a branch of the batch chart: `admit` is `admitQueued` or
  * a settlement's admission, `approvalRequested` is `holdForApproval`,
- * `approve` is `approveCall`, `retryDue` is `retryNow`. Calls that wait
+ * `approve` is `approveCall`, `retryDue` is `retryNow`, `partial` is the
+ * first `call.partial` of an attempt (`markStreaming`). Calls that wait
  * (`awaitingApproval`, `retrying`) hold no lane.
  *
  * ## Composition
@@ -31,7 +32,7 @@ import { settlementsBySlot } from './settlement-log.js';
 import type { ToolBatchContext } from './tool-batch.types.js';
 
 /** The states of one call's slot. */
-export type SlotState = 'queued' | 'awaitingApproval' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'aborted';
+export type SlotState = 'queued' | 'awaitingApproval' | 'running' | 'streaming' | 'retrying' | 'succeeded' | 'failed' | 'aborted';
 
 /**
  * The state of every slot of a batch, read from its context.
@@ -48,7 +49,7 @@ export function slotStatesOf(context: ToolBatchContext): SlotState[] {
   return context.config.calls.map((_, index) => {
     const settlement = settled[index];
     if (settlement !== undefined) return settlement.status;
-    if (context.lanes.includes(index)) return 'running';
+    if (context.lanes.includes(index)) return context.streaming?.includes(index) ? 'streaming' : 'running';
     if (context.awaiting.includes(index)) return 'awaitingApproval';
     if (context.retrying.includes(index)) return 'retrying';
     return 'queued';
@@ -66,6 +67,7 @@ export const toolSlotChart = setup({
       | { type: 'succeeded' }
       | { type: 'failed' }
       | { type: 'retryDue' }
+      | { type: 'partial' }
       | { type: 'abort' },
   },
   guards: { willRetry: () => false },
@@ -82,6 +84,15 @@ export const toolSlotChart = setup({
       description: 'Holds a lane; its invocation actor runs the tool.',
       on: {
         approvalRequested: 'awaitingApproval',
+        partial: 'streaming',
+        succeeded: 'succeeded',
+        failed: [{ guard: 'willRetry', target: 'retrying' }, { target: 'failed' }],
+        abort: 'aborted',
+      },
+    },
+    streaming: {
+      description: 'Holds a lane; its tool has yielded partial results (call.partial), and may yield more before it settles.',
+      on: {
         succeeded: 'succeeded',
         failed: [{ guard: 'willRetry', target: 'retrying' }, { target: 'failed' }],
         abort: 'aborted',
@@ -97,6 +108,6 @@ export const toolSlotChart = setup({
     },
     succeeded: { type: 'final', description: 'Its output is in the settlement log.' },
     failed: { type: 'final', description: 'Its final failure (after retries; or denied) is in the settlement log.' },
-    aborted: { type: 'final', description: 'The batch ended (failFast or cancel) before it settled.' },
+    aborted: { type: 'final', description: 'The batch ended (failFast or cancel) before it settled; a streaming tool was returned.' },
   },
 });

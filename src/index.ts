@@ -9,7 +9,7 @@ export type { RunToolBatchOptions, ToolRunner, RunnerSource } from './runtime/ru
 export { defineTool, createToolRouter } from './runtime/tools.js';
 export { createFileStore, RunLeaseError, RunCheckpointError } from './runtime/run-store.js';
 export type { RunStore, RunCheckpoint, RunLease, RunLeaseOptions } from './runtime/run-store.js';
-export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext, JsonSchema, ToolArgs, ToolParameters } from './runtime/tools.js';
+export type { ToolSource, Tool, AnyTool, ToolRouter, ToolExecuteContext, JsonSchema, ToolArgs, ToolParameters, ToolResult, ToolPartial } from './runtime/tools.js';
 export type { ToolProgress } from '../machines/tool-call.machine.js';
 export { ToolBatchError, ToolCallError } from './core/errors.js';
 export { failureKinds, joinPolicies } from './core/schemas.js';

@@ -71,6 +71,22 @@ describe('README feature snippets', () => {
     ]);
   });
 
+  it('runs the "Partial results" example and prints what its comments say', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await runSnippet(readmeSnippet('### Partial results'), 'readme-partials');
+    expect(log.mock.calls).toEqual([
+      ['c1', { site: 'a.example', crawled: 1 }],
+      ['c2', { site: 'b.example', crawled: 1 }],
+      ['c1', { site: 'a.example', crawled: 2 }],
+      [
+        [
+          { id: 'c1', result: { site: 'a.example', pages: 2 } },
+          { id: 'c2', result: { site: 'b.example', pages: 1 } },
+        ],
+      ],
+    ]);
+  });
+
   it('runs the "Test your agent" example and prints what its comments say', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     await runSnippet(readmeSnippet('## Test your agent'), 'readme-testing');

@@ -43,7 +43,12 @@ export interface Tool<TSchema extends ToolParameters = ToolParameters, TResult =
   description: string;
   /** Validates (and may transform) the call's arguments: a zod 4 schema (sync or async), or a JSON Schema object. */
   parameters: TSchema;
-  /** Runs the tool on parsed arguments. May return a value or a promise of one. */
+  /**
+   * Runs the tool on parsed arguments. May return a value or a promise of one, or be an async
+   * generator: each `yield` is a partial result (a `call.partial` event), and the call's result is
+   * what it returns, or its last yield when it returns nothing (as the AI SDK reads a stream).
+   * `ToolResult<typeof tool>` and `ToolPartial<typeof tool>` give the types.
+   */
   execute(args: ToolArgs<TSchema>, context: ToolExecuteContext): TResult | PromiseLike<TResult>;
   /** This tool's timeout in ms, over the batch's. Default: the batch's `timeoutMs`. */
   timeoutMs?: number;
@@ -56,6 +61,50 @@ export interface Tool<TSchema extends ToolParameters = ToolParameters, TResult =
   /** Retries of this tool's failed calls, over the batch's `retry`. Default: the batch's. */
   retry?: RetryOptions;
 }
+
+/**
+ * The value a streaming `execute` settles with: the generator's return value, or its last yield
+ * (`TYield`) when it returns nothing (`void` or `undefined`).
+ */
+type StreamResult<TYield, TReturn> = [TReturn] extends [void] ? TYield : Exclude<TReturn, undefined> | (undefined extends TReturn ? TYield : never);
+
+/**
+ * What a call of the tool settles with: `execute`'s awaited result, or for a streaming tool (an
+ * async generator) its return value, or its last yield when it returns nothing.
+ *
+ * @example
+ * ```ts
+ * const countdown = defineTool({
+ *   name: 'countdown',
+ *   description: 'Counts down',
+ *   parameters: z.object({ from: z.number() }),
+ *   async *execute({ from }) {
+ *     for (let n = from; n > 0; n--) yield n;
+ *     return 'liftoff';
+ *   },
+ * });
+ * const result: ToolResult<typeof countdown> = 'liftoff';
+ * ```
+ */
+export type ToolResult<TTool> =
+  TTool extends Tool<infer _Schema, infer TResult>
+    ? TResult extends AsyncGenerator<infer TYield, infer TReturn, infer _Next>
+      ? StreamResult<TYield, TReturn>
+      : TResult extends AsyncIterable<infer TYield>
+        ? TYield
+        : Awaited<TResult>
+    : never;
+
+/**
+ * The partial results a streaming tool yields (`never` for a tool that does not stream).
+ *
+ * @example
+ * ```ts
+ * const partial: ToolPartial<typeof countdown> = 3;
+ * ```
+ */
+export type ToolPartial<TTool> =
+  TTool extends Tool<infer _Schema, infer TResult> ? (Awaited<TResult> extends AsyncIterable<infer TYield> ? TYield : never) : never;
 
 /**
  * Any tool, whatever its argument and result types. (`execute` is declared as

@@ -33,6 +33,12 @@ export interface BatchPathsOptions {
   deny?: readonly string[];
   /** Ids of the calls whose first attempt fails and is retried (after 10 ms) before they settle. Default: none. */
   retry?: readonly string[];
+  /**
+   * Ids of the calls whose tool streams: while one runs, and has not yielded yet in this attempt, a
+   * `call.partial` (value `pathPartial(index)`) is explored beside its completion. A call that needs
+   * an approval yields only once approved. Default: none.
+   */
+  partial?: readonly string[];
 }
 
 /** One step of a path: the event, and the snapshot after it (`xstate.init` first). */
@@ -62,10 +68,14 @@ function serialize(snapshot: BatchSnapshot): string {
 /** The result a call "returns" on a generated path: `r<index>`. */
 export const pathResult = (index: number): string => `r${index}`;
 
+/** The partial result a streaming call yields on a generated path: `p<index>`. */
+export const pathPartial = (index: number): string => `p${index}`;
+
 /**
  * Every complete interleaving of completions of a small batch.
  *
- * @param options - `calls`, batch `options`, the ids that `fail`, and whether to explore `cancel`.
+ * @param options - `calls`, batch `options`, the ids that `fail`, whether to explore `cancel`, and the
+ *   ids that ask for an approval (`approve`, `deny`), are retried (`retry`) or stream (`partial`).
  * @returns one path per interleaving that ends the batch, each with its steps and output.
  * @example
  * ```ts
@@ -79,6 +89,7 @@ export function getBatchPaths(options: BatchPathsOptions): BatchPath[] {
   const asking = new Set([...(options.approve ?? []), ...(options.deny ?? [])]);
   const denied = new Set(options.deny ?? []);
   const flaky = new Set(options.retry ?? []);
+  const streaming = new Set(options.partial ?? []);
   const input: ToolBatchInput = { calls, ...(options.options ? { options: options.options } : {}) };
   const events = (snapshot: BatchSnapshot): ToolBatchEvent[] => {
     if (snapshot.status !== 'active') return [];
@@ -87,7 +98,10 @@ export function getBatchPaths(options: BatchPathsOptions): BatchPath[] {
     for (const index of context.lanes) {
       if (index === null) continue;
       const call = calls[index]!;
-      if (asking.has(call.id) && !context.approved.includes(index)) next.push({ type: 'call.approvalRequested', index, arguments: call.arguments });
+      const asks = asking.has(call.id) && !context.approved.includes(index);
+      // One partial per attempt is enough: a second one changes no state, and simple paths never repeat a state.
+      if (streaming.has(call.id) && !asks && !(context.streaming ?? []).includes(index)) next.push({ type: 'call.partial', index, value: pathPartial(index) });
+      if (asks) next.push({ type: 'call.approvalRequested', index, arguments: call.arguments });
       else if (flaky.has(call.id) && (context.attempts[index] ?? 1) === 1) {
         next.push({ type: 'call.failed', index, failure: toolFailure(index, call, 'error', `flaky ${index}`, undefined), retryInMs: 10 });
       } else if (failing.has(call.id)) next.push({ type: 'call.failed', index, failure: toolFailure(index, call, 'error', `e${index}`, undefined) });
@@ -124,7 +138,7 @@ export function getBatchPaths(options: BatchPathsOptions): BatchPath[] {
  * Checks the batch's invariants at every step of a path and returns every
  * violation (an empty list when the path keeps them all):
  * running ≤ N and ≤ each per-tool limit; one child per running call, on its
- * lane; admission FIFO by index (within what per-tool limits allow); every
+ * lane; only running calls stream, while the batch runs; admission FIFO by index (within what per-tool limits allow); every
  * call settles once and a settlement never changes; failFast starts nothing
  * after the first failure; joinAll ends only when every call settled; the
  * output keeps input order; and every snapshot of the path still serialises
@@ -170,6 +184,9 @@ export function checkBatchPath(path: BatchPath, batch: Pick<BatchPathsOptions, '
       JSON.stringify(children) === JSON.stringify(expectedChildren),
       `children ${children} are not the busy lanes, retry timers and approval gates ${expectedChildren}`,
     );
+    if (snapshot.status === 'active') {
+      for (const index of context.streaming ?? []) check(context.lanes.includes(index), `call ${index} streams without a lane`);
+    }
     for (const index of [...context.awaiting, ...context.retrying]) {
       check(!context.lanes.includes(index), `call ${index} holds a lane while it waits`);
     }

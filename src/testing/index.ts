@@ -6,7 +6,7 @@
  */
 export { createScriptedModel } from '../models/scripted-model.js';
 export type { ModelScript, ScriptedModelOptions } from '../models/scripted-model.js';
-export { getBatchPaths, checkBatchPath, pathResult } from './batch-paths.js';
+export { getBatchPaths, checkBatchPath, pathPartial, pathResult } from './batch-paths.js';
 export type { BatchPath, BatchPathStep, BatchPathsOptions, BatchSnapshot } from './batch-paths.js';
 export { createControlledTool } from './controlled-tool.js';
 export type { ControlledCall, ControlledTool, ControlledToolOptions } from './controlled-tool.js';

@@ -13,6 +13,8 @@
  * `retry 2/3 in 400 ms` when the view is told the tool's attempts: the
  * `call.retrying` event carries the next attempt, not the total. A question
  * put with `prompt()` stays under the batch's lines while it is redrawn.
+ * A streaming tool's running call shows its latest partial result
+ * (`partial: {"rows":40}`), cut to `partialWidth` characters.
  */
 import { callOutcome, type CallOutcome } from './call-outcome.js';
 
@@ -36,6 +38,7 @@ export type ProgressEvent =
   | { type: 'call.approvalRequested'; step?: number; index: number; id: string; name: string }
   | { type: 'call.retrying'; step?: number; index: number; id: string; name: string; attempt: number; delayMs: number; failure: { kind: string; message: string } }
   | { type: 'call.progress'; step?: number; index: number; id: string; name: string; message?: string }
+  | { type: 'call.partial'; step?: number; index: number; id: string; name: string; value: unknown }
   | { type: 'batch.settled'; step?: number; status: string };
 
 /** Options of `createProgressView`. */
@@ -71,7 +74,7 @@ interface CallLine {
   startedAt?: number;
   settledAt?: number;
   detail?: string;
-  /** The last progress message, such as `on worker-2` from a remote worker. */
+  /** The last progress message, such as `on worker-2` from a remote worker, or the latest partial result. */
   note?: string;
   /** The attempt running or due, once the call was retried. */
   attempt?: number;
@@ -82,6 +85,22 @@ interface BatchView {
   calls: CallLine[];
   drawn: number;
   finished: boolean;
+}
+
+/** How many characters of a partial result the view shows. */
+const partialWidth = 40;
+
+/** A partial result as one short line: a string as it is, anything else as JSON. */
+function showPartial(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    // The batch checked the value as JSON; an event from elsewhere may not be.
+    text = '(not JSON)';
+  }
+  text = text.replace(/\s+/g, ' ');
+  return `partial: ${text.length > partialWidth ? `${text.slice(0, partialWidth - 1)}…` : text}`;
 }
 
 const ansi = { up: (n: number) => `\x1b[${n}A`, clearLine: '\r\x1b[2K', clearDown: '\x1b[J' };
@@ -250,6 +269,11 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
           // Only a message changes the line; bare progress numbers are not shown.
           if (event.message === undefined || !batch || batch.finished || batch.calls[event.index]?.status !== 'running') return;
           change(event.index, (call) => (call.note = event.message), event, event.step);
+          return;
+        case 'call.partial':
+          // The latest partial of a running call; one that arrives after it settled changes nothing.
+          if (!batch || batch.finished || batch.calls[event.index]?.status !== 'running') return;
+          change(event.index, (call) => (call.note = showPartial(event.value)), event, event.step);
           return;
         case 'batch.settled': {
           if (!batch || batch.finished) return;

@@ -5,7 +5,8 @@
  *
  * A call that needs an approval first holds a lane for the moment it takes to
  * ask (`call.started`, then `call.approvalRequested`); that moment is not a
- * run: the wait starts when the call asks.
+ * run: the wait starts when the call asks. A streaming tool's `call.partial`
+ * events are kept on the run they came in, as times.
  */
 import type { ToolBatchEmitted } from '../../machines/tool-batch.machine.js';
 import type { ToolFailure } from '../core/schemas.js';
@@ -23,6 +24,8 @@ export interface CallRun {
   end: number;
   outcome: RunOutcome;
   failure?: Pick<ToolFailure, 'kind' | 'message'>;
+  /** When the run's tool yielded each partial result (`call.partial`), in order; absent when it yielded none. */
+  partials?: number[];
 }
 
 /** A time a call held no lane: waiting for an approval, or backing off before its next attempt. */
@@ -43,7 +46,7 @@ export interface CallHistory {
   settled?: Extract<ToolBatchEmitted, { type: 'call.settled' }>;
 }
 
-type Open = { type: 'run'; lane: number; start: number } | { type: 'wait'; kind: CallWait['kind']; start: number };
+type Open = { type: 'run'; lane: number; start: number; partials?: number[] } | { type: 'wait'; kind: CallWait['kind']; start: number };
 
 /**
  * Reads each call's runs and waits from a batch's events.
@@ -68,6 +71,7 @@ export function callHistories(events: readonly ToolBatchEmitted[], end: number):
     else if (was?.type === 'run') {
       const run: CallRun = { lane: was.lane, attempt: attempt.get(history.index) ?? 1, start: was.start, end: at, outcome };
       if (failure) run.failure = { kind: failure.kind, message: failure.message };
+      if (was.partials) run.partials = was.partials;
       history.runs.push(run);
     }
   };
@@ -97,6 +101,12 @@ export function callHistories(events: readonly ToolBatchEmitted[], end: number):
         close(history, event.at, callOutcome(event), event.failure);
         history.settled = event;
         break;
+      case 'call.partial': {
+        // A partial belongs to the run it came in; the batch drops one that comes after its call settled.
+        const run = open.get(event.index);
+        if (run?.type === 'run') (run.partials ??= []).push(event.at);
+        break;
+      }
     }
   }
   for (const history of histories.values()) close(history, end, 'running');

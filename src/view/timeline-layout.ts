@@ -52,9 +52,11 @@ export interface TimelineBar extends TimelineBox {
   start: number;
   end: number;
   outcome: TimelineOutcome;
-  /** The hover text: id, name, attempt (of a retried call), outcome, times and any failure message. */
+  /** The hover text: id, name, attempt (of a retried call), outcome, times, partial results and any failure message. */
   tooltip: string;
   labels: TimelineLabel[];
+  /** A mark on the bar per partial result its tool yielded (`call.partial`): its time in ms and its x in px. */
+  partials: Array<{ at: number; x: number }>;
 }
 
 /** A time a call held no lane, drawn in the rows under the lanes. */
@@ -198,6 +200,8 @@ export function layoutTimeline(events: readonly ToolBatchEmitted[], options: Tim
     .map(({ history, run }) => {
       const attempt = retried.has(history.index) ? ` · attempt ${run.attempt}` : '';
       const failure = run.failure ? `: ${run.failure.message}` : '';
+      const partials = run.partials ?? [];
+      const yielded = partials.length === 0 ? '' : ` · ${partials.length} partial ${partials.length === 1 ? 'result' : 'results'}`;
       return {
         index: history.index,
         id: history.id,
@@ -207,9 +211,10 @@ export function layoutTimeline(events: readonly ToolBatchEmitted[], options: Tim
         start: run.start,
         end: run.end,
         outcome: run.outcome,
-        tooltip: `${history.id} · ${history.name}${attempt} · ${timelineColors[run.outcome].legend} · ${run.start}–${run.end} ms${failure}`,
+        tooltip: `${history.id} · ${history.name}${attempt} · ${timelineColors[run.outcome].legend} · ${run.start}–${run.end} ms${yielded}${failure}`,
         ...box(run.start, run.end, run.lane),
         labels: [],
+        partials: partials.map((at) => ({ at, x: xOf(at) })),
       };
     });
   const laid: TimelineWait[] = waits.placed.map(({ history, wait, row }) => ({

@@ -3,8 +3,9 @@
  * concurrency slot a call ran in), one bar per run of a call coloured by
  * outcome (each attempt of a retried call is a bar of its own), the time a
  * call waited for an approval or backed off before a retry in rows of its own
- * under the lanes (such a call holds no lane meanwhile), a time axis in ms, a
- * legend, a title, and a list of every call.
+ * under the lanes (such a call holds no lane meanwhile), a mark on a bar for
+ * each partial result its tool yielded, a time axis in ms, a legend, a title,
+ * and a list of every call.
  *
  * The geometry comes from `layoutTimeline` (timeline-layout.ts); this file
  * only draws it. Output depends only on the events: no clock, no randomness.
@@ -37,6 +38,11 @@ const approvalHatch = (() => {
 function waitPaint(kind: keyof typeof timelineWaitStyles): string {
   const style = timelineWaitStyles[kind];
   return kind === 'approval' ? `fill="url(#approval-hatch)" stroke="${style.stroke}"` : `fill="${style.fill}" stroke="${style.stroke}" stroke-dasharray="4 3"`;
+}
+
+/** A partial result's mark: a small diamond centred at `x`, `y`. */
+function partialMark(x: number, y: number, fill: string, stroke: string): string {
+  return `<path d="M${n(x)} ${n(y - 4)} L${n(x + 4)} ${n(y)} L${n(x)} ${n(y + 4)} L${n(x - 4)} ${n(y)} Z" fill="${fill}" stroke="${stroke}" stroke-width="1"/>`;
 }
 
 /**
@@ -77,6 +83,10 @@ export function renderTimeline(events: readonly ToolBatchEmitted[], options: Tim
     legend(`fill="${timelineColors[outcome].fill}"`, timelineColors[outcome].legend);
   }
   for (const kind of ['approval', 'backoff'] as const) if (kinds.has(kind)) legend(waitPaint(kind), timelineWaitStyles[kind].legend);
+  if (layout.bars.some((bar) => bar.partials.length > 0)) {
+    out.push(partialMark(legendX + 6, 66, '#2d3748', '#ffffff'), `<text x="${legendX + 17}" y="70.5" font-size="11" fill="#2d3748">partial result</text>`);
+    legendX += 17 + estimateTextWidth('partial result', 11) + 18;
+  }
   for (let lane = 0; lane < layout.lanes; lane++) {
     const y = plot.y + lane * timelineRowHeight;
     if (lane % 2 === 0) out.push(`<rect x="${plot.x}" y="${y}" width="${plot.width}" height="${timelineRowHeight}" fill="#f7fafc"/>`);
@@ -121,6 +131,8 @@ export function renderTimeline(events: readonly ToolBatchEmitted[], options: Tim
       `<rect x="${n(bar.x)}" y="${n(bar.y)}" width="${n(bar.width)}" height="${bar.height}" rx="3" fill="${colors.fill}"${stroke}/>`,
     );
     labels(bar.labels, colors.text);
+    // Each partial result, on the bar's lower edge so that it never covers the label inside.
+    for (const mark of bar.partials) out.push(partialMark(mark.x, bar.y + bar.height - 5, colors.text, colors.fill));
     out.push('</g>');
   }
   for (const wait of layout.waits) {

@@ -46,6 +46,9 @@ interface Exploration {
   endings: Set<string>;
 }
 
+/** The slot chart's edges that some generated path took, as `from→to`. */
+const slotEdgesTaken = new Set<string>();
+
 /** Every change of a slot's state along the path must be an edge of the slot chart. */
 function slotViolations(path: BatchPath): string[] {
   const edges = new Set<string>();
@@ -59,8 +62,11 @@ function slotViolations(path: BatchPath): string[] {
     before.forEach((state, index) => {
       // One step may take two edges: an approved or retry-due call is admitted at once (→ queued → running).
       const step = `${state}→${after[index]}`;
-      const twoEdges = ['queued', 'running'].some((via) => edges.has(`${state}→${via}`) && edges.has(`${via}→${after[index]}`));
-      if (state !== after[index] && !edges.has(step) && !twoEdges) found.push(`step ${i}: slot ${index} went ${step}, not an edge of toolSlotChart`);
+      const via = ['queued', 'running'].find((via) => edges.has(`${state}→${via}`) && edges.has(`${via}→${after[index]}`));
+      if (state === after[index]) return;
+      if (edges.has(step)) slotEdgesTaken.add(step);
+      else if (via !== undefined) slotEdgesTaken.add(`${state}→${via}`).add(`${via}→${after[index]}`);
+      else found.push(`step ${i}: slot ${index} went ${step}, not an edge of toolSlotChart`);
     });
   }
   return found;
@@ -95,7 +101,17 @@ describe('toolBatchMachine paths', () => {
           paths += waiting.paths;
           violations.push(...waiting.violations);
         }
-        const cancelled = explore({ calls, options, cancel: true, ...(calls === 2 || calls === 3 ? { approve: ['c1'], retry: ['c0'] } : {}) }, taken);
+        // Streaming tools: a partial before a success, a failure, a retry and an approval, on the same configurations.
+        if (calls >= 2 && calls <= 3) {
+          const streams: BatchPathsOptions = calls === 2 ? { calls, options, partial: ['c0', 'c1'], fail: ['c1'], retry: ['c0'] } : { calls, options, partial: ['c1'], approve: ['c1'], fail: ['c2'] };
+          const streaming = explore(streams, taken);
+          paths += streaming.paths;
+          violations.push(...streaming.violations);
+        }
+        const cancelled = explore(
+          { calls, options, cancel: true, ...(calls === 2 || calls === 3 ? { approve: ['c1'], retry: ['c0'] } : {}), ...(calls === 2 ? { partial: ['c0'] } : {}) },
+          taken,
+        );
         violations.push(...cancelled.violations);
         expect(cancelled.endings.has('cancelled')).toBe(true);
         totalPaths += paths + cancelled.paths;
@@ -144,6 +160,11 @@ describe('toolBatchMachine paths', () => {
     // A running call's progress report: forwarded while it runs (it changes no state, so paths never repeat it).
     const [running] = getBatchPaths({ calls: 1 })[0]!.steps;
     for (const t of toolBatchMachine.getTransitionData(running!.snapshot, { type: 'call.progress', index: 0, progress: 1 })) taken.add(t);
+    // A streaming call's second partial is forwarded by a branch of its own (it changes no state, so paths never repeat it).
+    const streamed = getBatchPaths({ calls: 1, partial: ['c0'] }).find((path) => path.steps[1]!.event.type === 'call.partial')!;
+    const [further] = toolBatchMachine.getTransitionData(streamed.steps[1]!.snapshot, { type: 'call.partial', index: 0, value: 'p0 again' });
+    expect(further!.actions).toEqual(['announceStep']);
+    taken.add(further!);
     // A restored batch's approval gate reminds it of a call that still waits; a reminder for any other call is ignored.
     const asking = getBatchPaths({ calls: 1, approve: ['c0'] })[0]!;
     const [, waiting] = asking.steps;
@@ -165,6 +186,7 @@ describe('toolBatchMachine paths', () => {
     const late = [
       { type: 'call.succeeded' as const, index: settledIndex, output: { id: 'late', result: 0 } },
       { type: 'call.failed' as const, index: settledIndex, failure: { index: settledIndex, id: 'late', name: 'tool', kind: 'error' as const, message: 'late', error: undefined } },
+      { type: 'call.partial' as const, index: settledIndex, value: 'late' },
     ];
     for (const event of late) {
       const [ignore] = toolBatchMachine.getTransitionData(afterFirst!.snapshot, event);
@@ -188,5 +210,10 @@ describe('toolBatchMachine paths', () => {
     console.log(`transition coverage: ${branches.length - missing.length}/${branches.length} branches over ${configurations.length} configurations, ${totalPaths} complete paths`);
     expect(branches.length).toBeGreaterThanOrEqual(24);
     expect(missing).toEqual([]);
+    // And every edge of the slot chart is some slot's change on some path (streaming ones included).
+    const slotEdges = Object.values(toolSlotChart.root.states).flatMap((node) =>
+      [...node.transitions.values()].flat().flatMap((t) => (t.target ?? []).map((target) => `${node.key}→${target.key}`)),
+    );
+    expect(slotEdges.filter((edge) => !slotEdgesTaken.has(edge))).toEqual([]);
   });
 });

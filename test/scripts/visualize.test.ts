@@ -71,7 +71,7 @@ describe('npm run visualize', () => {
     expect(call).toContain('  running --> timedOut : after callTimeout\n');
     expect(call).toContain('| `callTimeout` | running → timedOut on after callTimeout |');
     // The raise/cancel pair XState adds for `after` is not shown as the state's actions.
-    expect(call).toContain('    entry / runToolWithSignal\n  end note');
+    expect(call).toContain('    entry / runToolWithSignal\n    exit / returnStream\n  end note');
   });
 });
 

@@ -214,3 +214,36 @@ describe('createProgressView with approvals and retries', () => {
     expect(stream.chunks).toEqual(['approve call_1 send_email({})? [y/n]\n']);
   });
 });
+
+describe('createProgressView with streaming tools', () => {
+  it('shows the latest partial result of a running call, cut to 40 characters, and ignores one after it settled', () => {
+    const stream = fakeStream(false);
+    const clock = manualClock();
+    const view = createProgressView({ stream, now: clock.now });
+    const events: Array<[number, ProgressEvent]> = [
+      [0, { type: 'batch.started', step: 1, calls: [{ id: 'c1', name: 'crawl' }], options: { concurrency: 1 } }],
+      [0, { type: 'call.started', step: 1, index: 0, id: 'c1', name: 'crawl' }],
+      [10, { type: 'call.partial', step: 1, index: 0, id: 'c1', name: 'crawl', value: { pages: 3 } }],
+      [20, { type: 'call.partial', step: 1, index: 0, id: 'c1', name: 'crawl', value: 'a long line\nthat goes on and on past forty characters' }],
+      [30, { type: 'call.settled', step: 1, index: 0, id: 'c1', name: 'crawl', status: 'succeeded' }],
+      [31, { type: 'call.partial', step: 1, index: 0, id: 'c1', name: 'crawl', value: 'late' }],
+      [31, { type: 'batch.settled', step: 1, status: 'succeeded' }],
+    ];
+    for (const [at, event] of events) {
+      clock.set(at);
+      view.handle(event);
+    }
+    expect(stream.chunks.join('')).toBe(
+      [
+        'step 1 · 1 call · concurrency 1',
+        '  queued     c1  crawl',
+        '  running    c1  crawl      0 ms',
+        '  running    c1  crawl     10 ms  partial: {"pages":3}',
+        '  running    c1  crawl     20 ms  partial: a long line that goes on and on past fo…',
+        '  done       c1  crawl     30 ms  partial: a long line that goes on and on past fo…',
+        '  batch succeeded: 1 done',
+        '',
+      ].join('\n'),
+    );
+  });
+});

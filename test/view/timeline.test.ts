@@ -180,3 +180,31 @@ describe('estimateTextWidth', () => {
     expect(estimateTextWidth('search', 12, true)).toBe(46.33);
   });
 });
+
+describe('timeline of a streaming tool', () => {
+  const streamed: ToolBatchEmitted[] = [
+    { type: 'call.started', index: 0, id: 'call_1', name: 'crawl', lane: 0, at: 0 },
+    { type: 'call.partial', index: 0, id: 'call_1', name: 'crawl', value: { pages: 1 }, at: 60 },
+    { type: 'call.partial', index: 0, id: 'call_1', name: 'crawl', value: { pages: 2 }, at: 150 },
+    { type: 'call.settled', index: 0, id: 'call_1', name: 'crawl', status: 'succeeded', at: 300 },
+    { type: 'call.partial', index: 0, id: 'call_1', name: 'crawl', value: 'late', at: 310 },
+    { type: 'batch.settled', status: 'succeeded', at: 300 },
+  ];
+
+  it("marks each partial result on its call's bar, at its time, and says how many in the tooltip", () => {
+    const layout = layoutTimeline(streamed, { width: 600 });
+    const [bar] = layout.bars;
+    expect(bar!.partials).toEqual([
+      { at: 60, x: 176 },
+      { at: 150, x: 326 },
+    ]);
+    expect(bar!.tooltip).toBe('call_1 · crawl · succeeded · 0–300 ms · 2 partial results');
+    const svg = renderTimeline(streamed, { width: 600 });
+    expect(svg.match(/<path d="M176 /g)).toHaveLength(1);
+    expect(svg.match(/<path d="M326 /g)).toHaveLength(1);
+    expect(svg).toContain('>partial result</text>');
+    expect(wellFormedXmlProblems(svg)).toEqual([]);
+    expect(renderTimeline(small)).not.toContain('partial result');
+  });
+});
+

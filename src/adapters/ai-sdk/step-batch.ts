@@ -15,6 +15,7 @@ import {
   type ToolOutput,
 } from '../../index.js';
 import { failureError, notStartedError } from './failure-error.js';
+import { asyncIteratorMethod } from '../../core/async-iterable.js';
 
 /**
  * One `execute` call waiting for its step's batch.
@@ -31,6 +32,8 @@ export interface PendingCall {
   run(signal: AbortSignal): Promise<unknown>;
   /** The SDK's abort signal for this call, if any. */
   sdkSignal: AbortSignal | undefined;
+  /** Receives each partial result of the call (`call.partial`), when the SDK tool streams. Default: none. */
+  partial?(value: unknown): void;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -73,11 +76,31 @@ export function batchTools(
         if (pending === undefined) throw new Error(`no pending call with id "${call.id}"`);
         // The SDK decides how the output reaches the model (`toModelOutput`
         // included), so the batch keeps it aside and only records success.
-        outputs.set(call.id, await pending.run(signal));
-        return null;
+        const output = await pending.run(signal);
+        if (asyncIteratorMethod(output) === undefined) {
+          outputs.set(call.id, output);
+          return null;
+        }
+        return streamInto(call.id, output as AsyncIterable<unknown>, outputs);
       },
     }),
   );
+}
+
+/**
+ * Streams an SDK tool's async iterable through the batch: each value is a
+ * partial result (checked as JSON, as every partial is), and the last one is
+ * the SDK's output, as the AI SDK reads a stream. `for await` returns the
+ * SDK's iterable when the batch returns this one (abort, timeout, failFast).
+ */
+async function* streamInto(id: string, stream: AsyncIterable<unknown>, outputs: Map<string, unknown>): AsyncGenerator<unknown, null> {
+  let last: unknown;
+  for await (const value of stream) {
+    last = value;
+    yield value;
+  }
+  outputs.set(id, last);
+  return null;
 }
 
 /**
@@ -118,6 +141,7 @@ export async function runStepBatch(pending: readonly PendingCall[], options: Ste
         signal: stepAbort.signal,
         onEvent: (event) => {
           onEvent?.(event);
+          if (event.type === 'call.partial') byId.get(event.id)?.partial?.(event.value);
           // Settle a call as soon as it settles: `streamText` streams each result as it comes.
           if (event.type !== 'call.settled') return;
           if (event.status === 'succeeded') succeed(byId.get(event.id));

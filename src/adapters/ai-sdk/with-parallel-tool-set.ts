@@ -6,6 +6,7 @@ import type { BatchOptions, ToolBatchEmitted } from '../../index.js';
 import type { AiSdkToolExecutionOptions } from './ai-sdk-shapes.js';
 import { createStepCollector } from './step-collector.js';
 import { batchTools, runStepBatch, type PendingCall } from './step-batch.js';
+import { asyncIteratorMethod } from '../../core/async-iterable.js';
 
 /**
  * Options of `withParallelToolSet`: the batch options and a progress hook.
@@ -34,7 +35,11 @@ type SdkExecute = (input: unknown, options: AiSdkToolExecutionOptions) => unknow
  * the model as an error. The policy decides what runs: `failFast` aborts the
  * running siblings and starts no queued call (those fail with kind `aborted`);
  * `joinAll` and `settleAll` run every call. Tools without `execute` are left
- * as they are. A tool that streams (an async iterable) gives its last value.
+ * as they are. A tool that streams (its `execute` returns an async iterable)
+ * streams through the batch: each value is a `call.partial` event, checked as
+ * JSON, and the last one is its output. When its `execute` is an async
+ * generator function, the wrapped one is too, and yields each partial as the
+ * batch reports it, then the output: the SDK's preliminary tool results.
  * Leave the SDK's own `toolCallConcurrency` unset: it hands calls over a few
  * at a time, and each few would make its own batch.
  *
@@ -71,18 +76,22 @@ export function withParallelToolSet<TOOLS extends Record<string, object>>(tools:
   const collector = createStepCollector<PendingCall>((pending) => void runStepBatch(pending, options));
   const wrapped: Record<string, object> = { ...tools };
   for (const [name, tool] of executables) {
+    const enqueue = (input: unknown, sdkOptions: AiSdkToolExecutionOptions, partial?: (value: unknown) => void): Promise<unknown> =>
+      new Promise((resolve, reject) => {
+        collector.add(sdkOptions?.messages, {
+          call: { id: sdkOptions?.toolCallId ?? '', name, arguments: input },
+          run: (signal) => runSdkTool(tool.execute, input, sdkOptions, signal),
+          sdkSignal: sdkOptions?.abortSignal,
+          ...(partial === undefined ? {} : { partial }),
+          resolve,
+          reject,
+        });
+      });
     const batched = {
       ...tool,
-      execute: (input: unknown, sdkOptions: AiSdkToolExecutionOptions) =>
-        new Promise((resolve, reject) => {
-          collector.add(sdkOptions?.messages, {
-            call: { id: sdkOptions?.toolCallId ?? '', name, arguments: input },
-            run: (signal) => runSdkTool(tool.execute, input, sdkOptions, signal),
-            sdkSignal: sdkOptions?.abortSignal,
-            resolve,
-            reject,
-          });
-        }),
+      execute: isAsyncGeneratorFunction(tool.execute)
+        ? (input: unknown, sdkOptions: AiSdkToolExecutionOptions) => preliminaryResults((partial) => enqueue(input, sdkOptions, partial))
+        : (input: unknown, sdkOptions: AiSdkToolExecutionOptions) => enqueue(input, sdkOptions),
     };
     // defineProperty: a tool named `__proto__` is a key like any other, never the prototype.
     Object.defineProperty(wrapped, name, { enumerable: true, configurable: true, writable: true, value: batched });
@@ -102,18 +111,65 @@ async function runSdkTool(execute: SdkExecute, input: unknown, sdkOptions: AiSdk
     signal.addEventListener('abort', onAbort);
     sdkSignal?.addEventListener('abort', onAbort);
   }
-  try {
-    const output = await execute(input, { ...sdkOptions, abortSignal: both?.signal ?? signal });
-    if (!isAsyncIterable(output)) return output;
-    let last: unknown;
-    for await (const value of output) last = value;
-    return last;
-  } finally {
+  const dispose = (): void => {
     signal.removeEventListener('abort', onAbort);
     sdkSignal?.removeEventListener('abort', onAbort);
+  };
+  let output: unknown;
+  try {
+    output = await execute(input, { ...sdkOptions, abortSignal: both?.signal ?? signal });
+  } catch (error) {
+    dispose();
+    throw error;
   }
+  if (asyncIteratorMethod(output) === undefined) {
+    dispose();
+    return output;
+  }
+  // A stream keeps both signals joined until it ends, however it ends.
+  return (async function* () {
+    try {
+      yield* output as AsyncIterable<unknown>;
+    } finally {
+      dispose();
+    }
+  })();
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+function isAsyncGeneratorFunction(fn: unknown): boolean {
+  return Object.prototype.toString.call(fn) === '[object AsyncGeneratorFunction]';
+}
+
+/**
+ * The SDK's preliminary tool results: yields each partial that `start`'s call
+ * reports, in order, then the call's output unless it is the last partial
+ * (the SDK takes the last value as the final one). The call's failure is
+ * thrown, as the SDK expects.
+ */
+async function* preliminaryResults(start: (partial: (value: unknown) => void) => Promise<unknown>): AsyncGenerator<unknown> {
+  const partials: unknown[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  const done = start((value) => {
+    partials.push(value);
+    wake?.();
+  });
+  done.then(
+    () => ((ended = true), wake?.()),
+    () => ((ended = true), wake?.()),
+  );
+  let yielded = false;
+  let last: unknown;
+  for (;;) {
+    while (partials.length > 0) {
+      last = partials.shift();
+      yielded = true;
+      yield last;
+    }
+    if (ended) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+  const output = await done;
+  // The output of a tool that streamed is its last partial, which the SDK already has as its final value.
+  if (!yielded || !Object.is(output, last)) yield output;
 }
