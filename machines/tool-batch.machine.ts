@@ -669,7 +669,8 @@ export const toolBatchMachine = setup({
     },
     failed: {
       type: 'final',
-      description: 'failFast: the first failure, with running calls aborted. joinAll: every call settled, some failed.',
+      description:
+        'failFast: the first failure, with running calls aborted. joinAll: every call settled, some failed. Either: every call settled, some were cancelled (call.cancel).',
       entry: { type: 'announceBatchSettled', params: { status: 'failed' } },
     },
     cancelled: {
