@@ -32,6 +32,11 @@
  *   the conversation; a single malformed call fails alone in the batch.
  *   Under `settleAll` a failed call is a `{"error":{kind,message}}` tool
  *   message and the loop goes on.
+ * - `call.cancel` is forwarded to the running batch (`forwardCancel`). A
+ *   cancel is the user's choice, not a tool's failure: a batch whose only
+ *   failures are cancelled calls does not fail the run, and each cancelled
+ *   call answers the model with `{"error":{"kind":"cancelled","message"}}`,
+ *   the reason in the message.
  * - Time (`at`) comes from the actor system's clock, counted from the run's
  *   start; re-emitted batch events keep the batch's own `at`, which counts from
  *   the batch's start.
@@ -96,9 +101,25 @@ function assertMaxSteps(maxSteps: unknown): asserts maxSteps is number {
   }
 }
 
-/** The per-call outcomes of a batch output, in call order, for `toToolMessages`. */
+/**
+ * The per-call outcomes of a batch output, in call order, for `toToolMessages`.
+ * A cancelled call answers with its failure (`{"error":{"kind":"cancelled",…}}`),
+ * so the model reads that it was cancelled and why.
+ */
 function outcomesOf(output: ToolBatchOutput): Parameters<typeof toToolMessages>[1] {
-  return 'results' in output ? output.results : output.outputs;
+  if ('results' in output) return output.results;
+  if (output.status !== 'failed') return output.outputs;
+  const cancelled = new Map(output.failures.filter((failure) => failure.kind === 'cancelled').map((failure) => [failure.index, failure]));
+  if (cancelled.size === 0) return output.outputs;
+  return output.outputs.map((out, index) => {
+    const failure = cancelled.get(index);
+    return failure === undefined ? out : { ok: false as const, failure };
+  });
+}
+
+/** Whether a failed batch failed only because calls were cancelled: the user's choice, so the run goes on. */
+function onlyCancelled(output: ToolBatchOutput): boolean {
+  return output.status === 'failed' && output.failures.every((failure) => failure.kind === 'cancelled');
 }
 
 /** What the model actor resolved with, unchecked: a broken model may resolve anything. */
@@ -133,7 +154,7 @@ export const agentLoopMachine = setup({
     hasToolCalls: (_, turn: ModelStepOutput) => (turn.message.tool_calls?.length ?? 0) > 0,
     hasStepsLeft: ({ context }) => context.step < context.maxSteps,
     wasCancelled: ({ context }, output: ToolBatchOutput) => context.cancelled || output.status === 'cancelled',
-    isBatchFailed: (_, output: ToolBatchOutput) => output.status === 'failed',
+    isBatchFailed: (_, output: ToolBatchOutput) => output.status === 'failed' && !onlyCancelled(output),
   },
   actions: {
     startStep: assign({ step: ({ context }) => context.step + 1 }),
@@ -157,7 +178,7 @@ export const agentLoopMachine = setup({
       at: clockNow(self.system) - context.origin,
     })),
     reEmitBatchEvent: emit(({ context, event }) => {
-      assertEvent(event, ['call.started', 'call.progress', 'call.partial', 'call.settled', 'batch.settled', 'call.approvalRequested', 'call.retrying']);
+      assertEvent(event, ['call.started', 'call.progress', 'call.partial', 'call.settled', 'batch.settled', 'call.approvalRequested', 'call.retrying', 'call.cancelIgnored']);
       return { ...event, step: context.step } as AgentLoopEmitted;
     }),
     appendToolMessages: assign(({ context }, output: ToolBatchOutput) => ({
@@ -195,6 +216,10 @@ export const agentLoopMachine = setup({
     cancelBatch: sendTo('toolBatch', { type: 'batch.cancel' }),
     forwardDecision: sendTo('toolBatch', ({ event }) => {
       assertEvent(event, ['call.approve', 'call.deny']);
+      return event;
+    }),
+    forwardCancel: sendTo('toolBatch', ({ event }) => {
+      assertEvent(event, 'call.cancel');
       return event;
     }),
   },
@@ -296,7 +321,9 @@ export const agentLoopMachine = setup({
         'batch.settled': { actions: 'reEmitBatchEvent' },
         'call.approvalRequested': { actions: 'reEmitBatchEvent' },
         'call.retrying': { actions: 'reEmitBatchEvent' },
+        'call.cancelIgnored': { actions: 'reEmitBatchEvent' },
         'call.approve': { actions: 'forwardDecision' },
+        'call.cancel': { actions: 'forwardCancel', description: 'Cancels one call of the batch; the batch settles it as cancelled and the model reads why.' },
         'call.deny': { actions: 'forwardDecision' },
         'agent.cancel': { actions: ['markCancelled', 'cancelBatch'] },
       },
@@ -314,7 +341,8 @@ export const agentLoopMachine = setup({
     failed: {
       type: 'final',
       entry: { type: 'settle', params: { status: 'failed' } },
-      description: 'The model failed or sent a malformed turn, a batch failed (joinAll, failFast) or the agent was cancelled; the conversation so far is kept.',
+      description:
+        'The model failed or sent a malformed turn, a batch failed (joinAll, failFast; not when its only failures are cancelled calls) or the agent was cancelled; the conversation so far is kept.',
     },
   },
   output: ({ context }) => ({

@@ -89,11 +89,13 @@ export interface AgentLoopContext {
   runId: string | null;
 }
 
-/** Events the agent loop accepts: `agent.cancel`, and the progress events its batch sends it (`notifyParent`). */
+/** Events the agent loop accepts: `agent.cancel`, decisions and cancels for its batch, and the progress events its batch sends it (`notifyParent`). */
 export type AgentLoopEvent =
   | { type: 'agent.cancel' }
   | { type: 'call.approve'; id: string }
   | { type: 'call.deny'; id: string; reason?: string }
+  /** Cancels one call of the running batch (forwarded to it); ignored while the model is called. */
+  | { type: 'call.cancel'; id: string; reason?: string }
   | ToolBatchEmitted;
 
 type WithStep<T> = T extends unknown ? T & { step: number } : never;

@@ -14,7 +14,8 @@ import type { ToolFailure } from '../src/core/schemas.js';
 /** How one call settled, at its index. */
 export type Settlement =
   | { index: number; status: 'succeeded'; output: { id: string; result: unknown } }
-  | { index: number; status: 'failed' | 'aborted'; failure: ToolFailure };
+  /** `cancelled`: `call.cancel` settled it, with a failure of kind `cancelled`. */
+  | { index: number; status: 'failed' | 'aborted' | 'cancelled'; failure: ToolFailure };
 
 /** The log: full chunks, then the tail being filled. */
 export interface SettlementLog {
@@ -107,5 +108,24 @@ export function trailingAborted(log: SettlementLog): number {
       count++;
     }
     if (c === 0) return count;
+  }
+}
+
+/**
+ * The settlement of call `index`, or `undefined`: a scan from the newest, for
+ * the rare step that asks about one call (a `call.cancel`).
+ *
+ * @param log - the log.
+ * @param index - the call's index.
+ * @returns its settlement, if it settled.
+ * @example
+ * ```ts
+ * settlementOf(context.settlements, 2)?.status; // 'cancelled'
+ * ```
+ */
+export function settlementOf(log: SettlementLog, index: number): Settlement | undefined {
+  for (let c = log.chunks.length, tail: readonly Settlement[] = log.tail; ; tail = log.chunks[--c]!) {
+    for (let i = tail.length - 1; i >= 0; i--) if (tail[i]!.index === index) return tail[i];
+    if (c === 0) return undefined;
   }
 }

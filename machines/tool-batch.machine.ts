@@ -27,6 +27,21 @@
  *   to `failed`; any other completion stays in `running`. `reapChild` stops
  *   the child, and `settleCall` records the settlement and spawns the next
  *   queued call on the freed lane, in the same step.
+ * - **Cancelling one call** (`call.cancel { id, reason? }`) is the user's
+ *   choice, not the tool's failure. `cancelCall` settles the call once with
+ *   status and kind `cancelled` (the reason in its message): a running call's
+ *   actor gets `call.cancel` (its signal aborts with an `AbortError` whose
+ *   message carries the reason) and is stopped, and the next queued call takes
+ *   the freed lane in the same step; an approval gate or a retry timer is
+ *   stopped; a queued call is withdrawn (admission skips it). It never ends a
+ *   batch early, failFast included, and never counts as the failure that ends
+ *   a failFast batch. Policies: under settleAll the slot is
+ *   `{ ok: false, failure: { kind: 'cancelled' } }` and the batch succeeds;
+ *   under joinAll and failFast the batch ends `failed` once every call
+ *   settled, with the cancelled calls among `failures` and every success in
+ *   `outputs` (`succeeded` promises every output). A cancel that names no
+ *   call, a settled call or a cancelled one changes nothing and emits
+ *   `call.cancelIgnored { id, why }` (`announceIgnoredCancel`); it never throws.
  * - **Announcing.** Every step that changes a slot ends with `announceStep`,
  *   a plain action that derives what to announce from the event and the
  *   context the step left (`admitted`, the settlement log's tail), and builds
@@ -75,7 +90,7 @@ import { describeError } from '../src/core/describe.js';
 import { buildQueues, queueWith } from './admission-queues.js';
 import { retryTimer } from './retry-timer.js';
 import { approvalGate } from './approval-gate.js';
-import { addReady, draftOf, findById, invocationInput, occupy, release, takeNext, type Draft } from './tool-batch.steps.js';
+import { addReady, cancelTargetOf, draftOf, findById, invocationInput, occupy, release, takeNext, withdraw, type Draft } from './tool-batch.steps.js';
 import { appendSettlements, emptyLog, lastSettlements, settlementsBySlot, trailingAborted, type Settlement } from './settlement-log.js';
 import { createToolCallLogic, maxTimeoutMs, type ToolCallInput } from './tool-call.machine.js';
 import type { ToolBatchContext, ToolBatchEmitted, ToolBatchEvent, ToolBatchInput, ToolBatchOutput } from './tool-batch.types.js';
@@ -98,6 +113,12 @@ const noToolsProvided = createToolCallLogic((call) => {
 export const unlimitedRunningCalls = 256;
 
 const abortMessage = 'aborted before it settled: the batch ended';
+
+/** Written out per step kind so that the rare `call.cancel` message reads like a denial's. */
+function cancellation(context: ToolBatchContext, index: number, reason: string | undefined): ToolFailure {
+  const message = reason === undefined || reason === '' ? 'the call was cancelled' : `the call was cancelled: ${reason}`;
+  return toolFailure(index, context.config.calls[index]!, 'cancelled', message, undefined);
+}
 
 /** The events `settleCall` settles a call on. */
 const settlingEvents = ['call.succeeded', 'call.failed', 'call.deny'] as const;
@@ -159,6 +180,7 @@ const typesOfStep = {
   progress: ['call.progress'],
   partial: ['call.partial'],
   abort: ['call.settled'],
+  ignored: ['call.cancelIgnored'],
 } as const satisfies Record<string, readonly ToolBatchEmitted['type'][]>;
 
 /**
@@ -170,7 +192,7 @@ const typesOfStep = {
 function stepEvents(context: ToolBatchContext, event: ToolBatchEvent | EventObject, self: AnyActorRef): ToolBatchEmitted[] | undefined {
   const e = event as ToolBatchEvent;
   const kind =
-    e.type === 'call.succeeded' || e.type === 'call.deny' || (e.type === 'call.failed' && e.retryInMs === undefined)
+    e.type === 'call.succeeded' || e.type === 'call.deny' || e.type === 'call.cancel' || (e.type === 'call.failed' && e.retryInMs === undefined)
       ? 'settle'
       : e.type === 'call.failed'
         ? 'retry'
@@ -361,6 +383,7 @@ export const toolBatchMachine = setup({
     isRetryDue: ({ context, event }) => event.type === 'call.retryDue' && context.retrying.includes(event.index),
     isSilentEnd: ({ context, event }) => silentLaneOf(context, event) !== -1,
     isFirstPartial: ({ context, event }) => event.type === 'call.partial' && !(context.streaming ?? []).includes(event.index),
+    isCancellable: ({ context, event }) => event.type === 'call.cancel' && !('ignored' in cancelTargetOf(context, event.id)),
   },
   actions: {
     admitQueued: assign(({ context, spawn }) => {
@@ -368,6 +391,49 @@ export const toolBatchMachine = setup({
     }),
     closeGate: stopChild(({ context, event }) => gateOf(awaitingOf(context, event))),
     reapChild: stopChild(({ context, event }) => String(laneOf(context, (event as { index: number }).index))),
+    cancelCall: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'call.cancel');
+      const target = cancelTargetOf(context, event.id);
+      if ('ignored' in target) return;
+      const { index, place } = target;
+      const draft = draftOf(context);
+      const update: ContextUpdate = {};
+      let withCancel = context;
+      if (place === 'running') {
+        // The reason reaches the tool's signal before the actor stops; the freed lane is reused below.
+        const lane = laneOf(context, index);
+        enqueue.sendTo(String(lane), { type: 'call.cancel', ...(event.reason === undefined ? {} : { reason: event.reason }) });
+        vacate(context, draft, enqueue, index);
+      } else if (place === 'awaitingApproval') {
+        enqueue.stopChild(gateOf(index));
+        update.awaiting = context.awaiting.filter((i) => i !== index);
+      } else if (place === 'retrying') {
+        enqueue.stopChild(`retry:${index}`);
+        update.retrying = context.retrying.filter((i) => i !== index);
+      } else if (place === 'ready') {
+        draft.ready = draft.ready.filter((i) => i !== index);
+      } else {
+        withCancel = { ...context, withdrawn: [...context.withdrawn, index] };
+        update.withdrawn = withCancel.withdrawn;
+        withdraw(withCancel, draft, index);
+      }
+      const admitted = admit(withCancel, draft, spawnerOf(enqueue));
+      Object.assign(update, fromDraft(draft));
+      update.admitted = admitted;
+      update.settled = context.settled + 1;
+      // Counted with the failures: under joinAll and failFast a cancelled call leaves its output missing,
+      // so the batch ends `failed`; it never counts as the failure that ends a failFast batch (`firstFailure`).
+      update.failureCount = context.failureCount + 1;
+      update.settlements = appendSettlements(context.settlements, { index, status: 'cancelled', failure: cancellation(context, index, event.reason) });
+      enqueue.assign(update);
+    }),
+    announceIgnoredCancel: ({ context, event, self }) => {
+      assertEvent(event, 'call.cancel');
+      if (!isHeard(self, context, typesOfStep.ignored)) return;
+      const target = cancelTargetOf(context, event.id);
+      const why = 'ignored' in target ? target.ignored : 'unknown';
+      publish(self, context, [{ type: 'call.cancelIgnored', id: event.id, why, at: sinceStart(context, self) }]);
+    },
     settleCall: assign(({ context, event, spawn }) => {
       assertEvent(event, settlingEvents);
       const draft = draftOf(context);
@@ -522,6 +588,7 @@ export const toolBatchMachine = setup({
       approved: [],
       retrying: [],
       ready: [],
+      withdrawn: [],
       attempts: {},
     };
   },
@@ -535,7 +602,12 @@ export const toolBatchMachine = setup({
       on: {
         'call.succeeded': [
           { guard: 'isLateCompletion', description: 'Its call no longer runs (the batch aborted it): ignored.' },
-          { guard: and(['isLastToSettle', 'isJoinAll', 'hasEarlierFailures']), target: 'failed', actions: ['reapChild', 'settleCall', 'announceStep'] },
+          {
+            guard: and(['isLastToSettle', not('isSettleAll'), 'hasEarlierFailures']),
+            target: 'failed',
+            actions: ['reapChild', 'settleCall', 'announceStep'],
+            description: 'joinAll: an earlier call failed. Either policy: an earlier call was cancelled, so an output is missing.',
+          },
           { guard: 'isLastToSettle', target: 'succeeded', actions: ['reapChild', 'settleCall', 'announceStep'] },
           { actions: ['reapChild', 'settleCall', 'announceStep'] },
         ],
@@ -583,6 +655,24 @@ export const toolBatchMachine = setup({
           actions: 'failSilentCall',
           description: 'A provided runTool threw or rejected without reporting: its call fails with what it threw.',
         },
+        'call.cancel': [
+          {
+            guard: not('isCancellable'),
+            actions: 'announceIgnoredCancel',
+            description: 'No call has the id, its call settled, or it was already cancelled: nothing changes, call.cancelIgnored says why.',
+          },
+          { guard: and(['isLastToSettle', 'isSettleAll']), target: 'succeeded', actions: ['cancelCall', 'announceStep'] },
+          {
+            guard: 'isLastToSettle',
+            target: 'failed',
+            actions: ['cancelCall', 'announceStep'],
+            description: 'joinAll and failFast: a cancelled call has no output, so the batch fails once every call settled.',
+          },
+          {
+            actions: ['cancelCall', 'announceStep'],
+            description: 'Settles the call as cancelled (a running one is aborted with the reason) and admits the next queued call on the freed lane; never ends a failFast batch.',
+          },
+        ],
         'batch.cancel': { target: 'cancelled', actions: ['markCancelled', 'abortRunning', 'announceStep'] },
       },
     },
@@ -593,7 +683,8 @@ export const toolBatchMachine = setup({
     },
     failed: {
       type: 'final',
-      description: 'failFast: the first failure, with running calls aborted. joinAll: every call settled, some failed.',
+      description:
+        'failFast: the first failure, with running calls aborted. joinAll: every call settled, some failed. Either: every call settled, some were cancelled (call.cancel).',
       entry: { type: 'announceBatchSettled', params: { status: 'failed' } },
     },
     cancelled: {

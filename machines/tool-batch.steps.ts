@@ -6,7 +6,8 @@
  */
 import { nextQueue, queueOfTool, queueWith, type AdmissionQueue } from './admission-queues.js';
 import type { ToolCallInput } from './tool-call.machine.js';
-import type { ToolBatchContext } from './tool-batch.types.js';
+import { settlementOf } from './settlement-log.js';
+import type { CancelIgnoredWhy, ToolBatchContext } from './tool-batch.types.js';
 
 /** What a step may change, as fresh copies of the context's arrays. */
 export interface Draft {
@@ -67,7 +68,61 @@ export function takeNext(context: ToolBatchContext, draft: Draft): number {
   if (q === -1) return -1;
   const queue = ownQueue(draft, q);
   queue.head++;
+  skipWithdrawn(context, queue);
   return head;
+}
+
+/** Moves a queue's cursor past calls that were cancelled while queued, so that its head is always a call that can start. */
+function skipWithdrawn(context: ToolBatchContext, queue: { head: number; readonly indices: readonly number[] }): void {
+  // Almost always empty: the check costs one comparison per admission.
+  if (context.withdrawn.length === 0) return;
+  while (queue.head < queue.indices.length && context.withdrawn.includes(queue.indices[queue.head]!)) queue.head++;
+}
+
+/** Where a call that `call.cancel` names waits or runs, or why the cancel changes nothing. */
+export type CancelTarget =
+  | { index: number; place: 'running' | 'awaitingApproval' | 'retrying' | 'ready' | 'queued' }
+  | { index: number; ignored: Exclude<CancelIgnoredWhy, 'unknown'> }
+  | { index: -1; ignored: 'unknown' };
+
+/**
+ * What `call.cancel` with `id` would cancel: the call's index and where it is
+ * now (running, awaiting an approval, backing off, ready for a lane, or
+ * queued), or why it would change nothing. A scan of the calls: cancels are
+ * rare, and an id is data, never a key.
+ *
+ * @param context - the batch's context.
+ * @param id - the call id the cancel names.
+ * @returns the target, or `ignored` with the reason.
+ * @example
+ * ```ts
+ * cancelTargetOf(context, 'c2'); // { index: 2, place: 'queued' }
+ * ```
+ */
+export function cancelTargetOf(context: ToolBatchContext, id: unknown): CancelTarget {
+  const index = context.config.calls.findIndex((call) => call.id === id);
+  if (index === -1) return { index: -1, ignored: 'unknown' };
+  if (context.lanes.includes(index)) return { index, place: 'running' };
+  if (context.awaiting.includes(index)) return { index, place: 'awaitingApproval' };
+  if (context.retrying.includes(index)) return { index, place: 'retrying' };
+  if (context.ready.includes(index)) return { index, place: 'ready' };
+  if (context.withdrawn.includes(index)) return { index, ignored: 'repeated' };
+  const queue = context.queues[queueOf(context, index)]!;
+  if (queue.indices.indexOf(index) >= queue.head) return { index, place: 'queued' };
+  const settlement = settlementOf(context.settlements, index);
+  return { index, ignored: settlement?.status === 'cancelled' ? 'repeated' : 'settled' };
+}
+
+/**
+ * Takes queued call `index` out of admission: its queue's cursor moves past
+ * it now when it is the head, and `takeNext` skips it later otherwise.
+ * `context` must already list it among the `withdrawn`.
+ */
+export function withdraw(context: ToolBatchContext, draft: Draft, index: number): void {
+  const q = queueOf(context, index);
+  const shared = draft.queues[q]!;
+  if (shared.indices[shared.head] !== index) return;
+  skipWithdrawn(context, ownQueue(draft, q));
 }
 
 /** Adds call `index` to the ready calls, in a new array. */

@@ -71,6 +71,8 @@ export interface ToolBatchContext {
   readonly retrying: readonly number[];
   /** Approved or retry-due calls waiting for a lane; admitted before queued calls, FIFO by index. */
   readonly ready: readonly number[];
+  /** Queued calls that `call.cancel` settled before they started: admission skips them. */
+  readonly withdrawn: readonly number[];
   /** The attempt number of each call that was retried (2 for its second run, …). */
   readonly attempts: Readonly<Record<number, number>>;
   /**
@@ -80,7 +82,7 @@ export interface ToolBatchContext {
   readonly streaming?: readonly number[];
 }
 
-/** Events the batch machine accepts: its invocation actors' reports, approvals, and `batch.cancel`. */
+/** Events the batch machine accepts: its invocation actors' reports, approvals, `call.cancel` and `batch.cancel`. */
 export type ToolBatchEvent =
   | ToolCallSettledEvent
   | ToolCallProgressEvent
@@ -90,7 +92,17 @@ export type ToolBatchEvent =
   | { type: 'call.deny'; id: string; reason?: string }
   | { type: 'call.retryDue'; index: number }
   | AwaitingApprovalEvent
+  /**
+   * Cancels one call: a running call's signal aborts (an `AbortError` whose message carries
+   * `reason`) and its actor stops; a queued, retrying or approval-waiting call never runs. It
+   * settles with kind `cancelled`; the batch goes on. An id that names no call, a settled call or
+   * an already cancelled one changes nothing and is announced as `call.cancelIgnored`.
+   */
+  | { type: 'call.cancel'; id: string; reason?: string }
   | { type: 'batch.cancel' };
+
+/** Why a `call.cancel` changed nothing: no call has the id, its call had settled, or it was already cancelled. */
+export type CancelIgnoredWhy = 'unknown' | 'settled' | 'repeated';
 
 /** Progress events the batch machine emits (subscribe with `actor.on(type, fn)`), and sends to its parent with `notifyParent`. */
 export type ToolBatchEmitted =
@@ -105,10 +117,12 @@ export type ToolBatchEmitted =
       index: number;
       id: string;
       name: string;
-      status: 'succeeded' | 'failed' | 'aborted';
+      status: 'succeeded' | 'failed' | 'aborted' | 'cancelled';
       at: number;
       failure?: ToolFailure;
     }
+  /** A `call.cancel` that changed nothing, and why (see `CancelIgnoredWhy`). */
+  | { type: 'call.cancelIgnored'; id: string; why: CancelIgnoredWhy; at: number }
   /** A call whose tool needs an approval waits (holding no lane) until `call.approve` or `call.deny` with its id. */
   | { type: 'call.approvalRequested'; index: number; id: string; name: string; arguments: unknown; at: number }
   /** A call failed and runs again (`attempt`) after `delayMs`, holding no lane meanwhile. */

@@ -22,7 +22,9 @@
  *   parent can reap it in the same step and reuse its id for the next call.
  * - The timeout is an event scheduled on the actor system's scheduler, so
  *   `SimulatedClock` drives it in tests. On timeout the signal is aborted with
- *   a `TimeoutError`; on stop (failFast, cancel) with an `AbortError`.
+ *   a `TimeoutError`; on stop (failFast, cancel) with an `AbortError`. A
+ *   `call.cancel` from the batch (it stops the actor next) aborts it first with
+ *   an `AbortError` whose message carries the cancel's reason.
  * - On timeout the actor reports `call.failed` and stays active in `timedOut`
  *   until the parent reaps it; it finishes by itself only when nobody does. An
  *   actor that finished on its own would make XState send
@@ -154,7 +156,9 @@ export type ToolCallSnapshot = Snapshot<ToolCallSettledEvent> & {
 /** Events the invocation actor handles internally. */
 export type ToolCallEvent =
   | { type: 'tool.settled'; settlement: ToolCallSettledEvent }
-  | { type: 'call.timeout' };
+  | { type: 'call.timeout' }
+  /** The batch cancels this call (`call.cancel`) and stops the actor next: the signal aborts with the reason first. */
+  | { type: 'call.cancel'; reason?: string };
 
 /** The invocation actor logic, as provided to the batch machine's `runTool` actor. */
 export type ToolCallLogic = ActorLogic<ToolCallSnapshot, ToolCallEvent, ToolCallInput, ActorSystem<ActorSystemInfo>, EventObject>;
@@ -181,6 +185,10 @@ const timeoutEventId = 'callTimeout';
 export const maxTimeoutMs = 2_147_483_647;
 
 const stopReason = (): DOMException => new DOMException('The tool call was aborted', 'AbortError');
+
+/** The abort reason of a call that `call.cancel` cancelled: an `AbortError`, like any stop, whose message carries the reason. */
+const cancelReason = (reason: string | undefined): DOMException =>
+  new DOMException(reason === undefined || reason === '' ? 'The tool call was cancelled' : `The tool call was cancelled: ${reason}`, 'AbortError');
 
 /**
  * Turns a tool's return value into the settlement the parent receives. Never
@@ -324,7 +332,7 @@ export function createToolCallLogic(
   const controllers = new ActorTable<AbortController>();
   /** The calls whose timeout is scheduled. */
   const timed = new ActorTable<true>();
-  /** The abort reason of each call that timed out, for a tool that reads `signal` only afterwards. */
+  /** The abort reason of each call that timed out or was cancelled, for a tool that reads `signal` only afterwards. */
   const timeoutReasons = new ActorTable<DOMException>();
   /** The streams being pulled, to `return()` when their call stops, times out or fails on a bad partial. */
   const streams = new ActorTable<AsyncIterator<unknown>>();
@@ -505,6 +513,15 @@ export function createToolCallLogic(
           // Deferred: the parent may reap this actor, which must not happen mid-transition.
           scope.defer(() => report(scope as Scope, withRetry(snapshot.input, settlement)));
           return { ...snapshot, value: 'timedOut' };
+        }
+        case 'call.cancel': {
+          if (snapshot.value !== 'running') return snapshot;
+          // The batch stops this actor right after: only the signal's reason is this event's to set.
+          const reason = cancelReason((event as Extract<ToolCallEvent, { type: 'call.cancel' }>).reason);
+          cancelTimeout(self, system);
+          timeoutReasons.set(self, reason);
+          abort(self, () => reason);
+          return snapshot;
         }
         case 'xstate.stop': {
           cancelTimeout(self, system);

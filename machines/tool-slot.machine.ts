@@ -4,7 +4,7 @@
  * ## What this module provides
  * `toolSlotChart`: the states one call goes through inside `toolBatchMachine`
  * (`queued`, `awaitingApproval`, `running`, `streaming`, `retrying`, and the settled
- * `succeeded`, `failed`, `aborted`), as a statechart for the diagrams. It is
+ * `succeeded`, `failed`, `aborted`, `cancelled`), as a statechart for the diagrams. It is
  * not run: the batch keeps every slot's state in its context (lanes, the
  * awaiting, retrying and ready lists, the settlement log), which is what lets
  * one machine hold thousands of calls at a cost linear in their number.
@@ -16,7 +16,8 @@
  * Each event here is a branch of the batch chart: `admit` is `admitQueued` or
  * a settlement's admission, `approvalRequested` is `holdForApproval`,
  * `approve` is `approveCall`, `retryDue` is `retryNow`, `partial` is the
- * first `call.partial` of an attempt (`markStreaming`). Calls that wait
+ * first `call.partial` of an attempt (`markStreaming`), `cancel` is
+ * `cancelCall` (from any state that has not settled). Calls that wait
  * (`awaitingApproval`, `retrying`) hold no lane.
  *
  * ## Composition
@@ -32,7 +33,7 @@ import { settlementsBySlot } from './settlement-log.js';
 import type { ToolBatchContext } from './tool-batch.types.js';
 
 /** The states of one call's slot. */
-export type SlotState = 'queued' | 'awaitingApproval' | 'running' | 'streaming' | 'retrying' | 'succeeded' | 'failed' | 'aborted';
+export type SlotState = 'queued' | 'awaitingApproval' | 'running' | 'streaming' | 'retrying' | 'succeeded' | 'failed' | 'aborted' | 'cancelled';
 
 /**
  * The state of every slot of a batch, read from its context.
@@ -68,7 +69,8 @@ export const toolSlotChart = setup({
       | { type: 'failed' }
       | { type: 'retryDue' }
       | { type: 'partial' }
-      | { type: 'abort' },
+      | { type: 'abort' }
+      | { type: 'cancel' },
   },
   guards: { willRetry: () => false },
 }).createMachine({
@@ -78,7 +80,7 @@ export const toolSlotChart = setup({
   states: {
     queued: {
       description: 'Waits its turn: admitted FIFO by index when a lane (and the limit of its tool) allows. Approved and retry-due calls wait here too, ahead of the queue.',
-      on: { admit: 'running' },
+      on: { admit: 'running', cancel: 'cancelled' },
     },
     running: {
       description: 'Holds a lane; its invocation actor runs the tool.',
@@ -88,6 +90,7 @@ export const toolSlotChart = setup({
         succeeded: 'succeeded',
         failed: [{ guard: 'willRetry', target: 'retrying' }, { target: 'failed' }],
         abort: 'aborted',
+        cancel: 'cancelled',
       },
     },
     streaming: {
@@ -96,18 +99,23 @@ export const toolSlotChart = setup({
         succeeded: 'succeeded',
         failed: [{ guard: 'willRetry', target: 'retrying' }, { target: 'failed' }],
         abort: 'aborted',
+        cancel: 'cancelled',
       },
     },
     awaitingApproval: {
       description: 'Its tool needs an approval: it holds no lane until call.approve or call.deny.',
-      on: { approve: 'queued', deny: 'failed', abort: 'aborted' },
+      on: { approve: 'queued', deny: 'failed', abort: 'aborted', cancel: 'cancelled' },
     },
     retrying: {
       description: 'Backs off before its next attempt, on the system clock, holding no lane.',
-      on: { retryDue: 'queued', abort: 'aborted' },
+      on: { retryDue: 'queued', abort: 'aborted', cancel: 'cancelled' },
     },
     succeeded: { type: 'final', description: 'Its output is in the settlement log.' },
     failed: { type: 'final', description: 'Its final failure (after retries; or denied) is in the settlement log.' },
-    aborted: { type: 'final', description: 'The batch ended (failFast or cancel) before it settled; a streaming tool was returned.' },
+    aborted: { type: 'final', description: 'The batch ended (failFast or batch.cancel) before it settled; a streaming tool was returned.' },
+    cancelled: {
+      type: 'final',
+      description: 'call.cancel settled it (kind cancelled): a running call was aborted with the reason, a waiting one never ran.',
+    },
   },
 });

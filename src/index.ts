@@ -5,6 +5,8 @@
  * `…/testing`, `…/view`, …).
  */
 export { runToolBatch } from './runtime/run-tool-batch.js';
+export { createCallControl } from './runtime/call-control.js';
+export type { CallControl, CancelOutcome } from './runtime/call-control.js';
 export type { RunToolBatchOptions, ToolRunner, RunnerSource } from './runtime/run-tool-batch.js';
 export { defineTool, createToolRouter } from './runtime/tools.js';
 export { createFileStore, RunLeaseError, RunCheckpointError } from './runtime/run-store.js';
@@ -25,7 +27,7 @@ export type {
 } from './core/schemas.js';
 export type { ClockWithNow } from './runtime/clock.js';
 export { toolBatchMachine } from '../machines/tool-batch.machine.js';
-export type { ToolBatchInput, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput } from '../machines/tool-batch.machine.js';
+export type { ToolBatchInput, ToolBatchEvent, ToolBatchEmitted, ToolBatchOutput, CancelIgnoredWhy } from '../machines/tool-batch.machine.js';
 export { createToolCallLogic } from '../machines/tool-call.machine.js';
 export type { ToolCallInput, ToolCallLogic, ToolExecutor, ToolRunContext } from '../machines/tool-call.machine.js';
 export { toToolCalls, toToolMessages, UnparsedArguments } from './core/chat-format.js';

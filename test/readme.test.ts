@@ -87,6 +87,12 @@ describe('README feature snippets', () => {
     ]);
   });
 
+  it('runs the "Cancel one call" example and prints what its comments say', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await runSnippet(readmeSnippet('### Cancel one call'), 'readme-cancel-one');
+    expect(log.mock.calls).toEqual([['cancelled'], [['results for xstate', 'the call was cancelled: the user gave up']]]);
+  });
+
   it('runs the "Test your agent" example and prints what its comments say', async () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     await runSnippet(readmeSnippet('## Test your agent'), 'readme-testing');

@@ -36,6 +36,7 @@ export const failureKinds = [
   'invalidResult',
   'aborted',
   'denied',
+  'cancelled',
 ] as const;
 export type FailureKind = (typeof failureKinds)[number];
 

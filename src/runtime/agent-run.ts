@@ -8,6 +8,7 @@
 import { createActor, type Actor, type Snapshot } from 'xstate';
 import type { AgentLoopOutput } from '../../machines/agent-loop.machine.js';
 import type { ToolBatchContext } from '../../machines/tool-batch.machine.js';
+import { attachCallControl, callControlTarget, type CallControl } from './call-control.js';
 import { actorPromise } from './actor-promise.js';
 import { jsonCopy } from '../core/plain-data.js';
 import type { createAgentMachine } from './agent.js';
@@ -56,6 +57,8 @@ interface RunOptions {
   held?: HeldRun | undefined;
   /** Decisions to send once the actor started (a resumed run). */
   decisions?: Record<string, ApprovalDecision> | undefined;
+  /** Cancels single calls of the step's batch while the run lives. */
+  control?: CallControl | undefined;
 }
 
 /** The batch the agent runs now, if any: its context. */
@@ -90,7 +93,8 @@ function stalled(actor: AgentActor): PendingApproval[] | undefined {
  * ```
  */
 export async function runAgentActor(actor: AgentActor, options: RunOptions): Promise<AgentRunResult> {
-  const { signal, onEvent, approve, store, runId, decisions, held } = options;
+  const { signal, onEvent, approve, store, runId, decisions, held, control } = options;
+  const detach = attachCallControl(control, callControlTarget(actor, 'agent'));
   const checkpoints = store !== undefined && runId !== undefined ? keepCheckpoints(actor, store, runId, 'agent') : undefined;
   if (approve !== undefined) answerApprovals(actor, approve, actor);
   let pause: ((pending: PendingApproval[]) => void) | undefined;
@@ -135,6 +139,7 @@ export async function runAgentActor(actor: AgentActor, options: RunOptions): Pro
     done.catch(() => {});
     return { status: 'awaitingApproval', pending: result.pending, state, messages: context.messages, steps: context.steps };
   } finally {
+    detach();
     subscription.unsubscribe();
     checkpoints?.stop();
   }

@@ -15,6 +15,7 @@ import { createWallClock, type ClockWithNow } from './clock.js';
 import type { ChatModel } from '../models/chat-model.js';
 import type { ChatMessage } from '../core/chat-format.js';
 import { batchOptionKeys, showValue } from '../core/options.js';
+import { assertCallControl, type CallControl } from './call-control.js';
 import { assertKnownKeys } from '../core/option-keys.js';
 import { assertRunHooks } from './run-options.js';
 import type { BatchOptions } from '../core/schemas.js';
@@ -47,6 +48,7 @@ export const runAgentOptionKeys: readonly string[] = [
   'runId',
   'approve',
   'runner',
+  'control',
 ];
 
 /** Options of `createAgentMachine`: the model, and the tools (`tools` or `router`). */
@@ -66,6 +68,12 @@ export type RunAgentOptions = AgentMachineOptions &
     maxSteps?: number;
     /** Aborting it cancels the run: the model request or the running tools are aborted. */
     signal?: AbortSignal;
+    /**
+     * Cancels single calls of the step that runs tools: `control.cancel(id, reason?)` (see
+     * `createCallControl`). The model then reads `{"error":{"kind":"cancelled","message"}}` for that
+     * call, and a batch whose only failures are cancels does not fail the run. Default: none.
+     */
+    control?: CallControl;
     /**
      * Receives every progress event (`model.started`, `batch.started`, `call.settled`…).
      * If it throws, the run is cancelled and rejects with what it threw.
@@ -157,7 +165,8 @@ export function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
     // the model and the tools in createAgentMachine, the rest in the machine's context.
     assertKnownKeys(options, runAgentOptionKeys);
     assertRunHooks(options);
-    const { messages, maxSteps, concurrency, policy, timeoutMs, perToolConcurrency, retry, signal, onEvent, inspect, clock, approve, store, runId, leaseMs } = options;
+    assertCallControl(options.control);
+    const { messages, maxSteps, concurrency, policy, timeoutMs, perToolConcurrency, retry, signal, onEvent, inspect, clock, approve, store, runId, leaseMs, control } = options;
     const machine = createAgentMachine(options);
     const input = {
       messages,
@@ -179,7 +188,7 @@ export function runAgent(options: RunAgentOptions): Promise<AgentRunResult> {
     }
     resolve(
       owningRun({ store, runId, leaseMs }, async (held) => {
-        const hooks = { signal, onEvent: onEvent as never, approve, store, runId, held };
+        const hooks = { signal, onEvent: onEvent as never, approve, store, runId, held, control };
         const saved = held === undefined ? undefined : await loadCheckpoint(store!, runId!, 'agent');
         return runAgentActor(saved === undefined ? actor : restoreAgent(machine, saved, actorOptions), hooks);
       }),
@@ -213,11 +222,12 @@ export function resumeAgent(state: unknown, options: ResumeAgentOptions): Promis
     const { decisions, ...rest } = options;
     assertKnownKeys(rest, runAgentOptionKeys);
     assertRunHooks(rest);
+    assertCallControl(rest.control);
     if (decisions !== undefined && (typeof decisions !== 'object' || decisions === null || Array.isArray(decisions))) {
       throw new TypeError(`Expected \`decisions\` to be an object of call id to true or false, got ${showValue(decisions)}`);
     }
-    const { signal, onEvent, inspect, clock, approve, store, runId, leaseMs } = rest;
+    const { signal, onEvent, inspect, clock, approve, store, runId, leaseMs, control } = rest;
     const actor = restoreAgent(createAgentMachine(rest as AgentMachineOptions), state, { clock: clock ?? createWallClock(), ...(inspect ? { inspect } : {}) });
-    resolve(owningRun({ store, runId, leaseMs }, (held) => runAgentActor(actor, { signal, onEvent: onEvent as never, approve, store, runId, decisions, held })));
+    resolve(owningRun({ store, runId, leaseMs }, (held) => runAgentActor(actor, { signal, onEvent: onEvent as never, approve, store, runId, decisions, held, control })));
   });
 }

@@ -3,6 +3,7 @@
  * step and runs the tool calls of the step's assistant message as one batch.
  */
 import { ToolBatchError } from '../core/errors.js';
+import { settledResultsOf } from '../core/failure.js';
 import { toToolCalls, toToolMessages, type AssistantMessage, type ChatMessage, type ChatToolCall } from '../core/chat-format.js';
 import { showValue } from '../core/describe.js';
 import { assistantTurnProblem } from '../core/model-turn.js';
@@ -69,6 +70,8 @@ function pendingToolCalls(result: unknown): ChatToolCall[] {
  * Under `failFast` and `joinAll` the step rejects with a `ToolBatchError`
  * whose `messages` holds the step's messages plus the replies of the calls
  * that succeeded. It rejects with `signal.reason` when `signal` aborts.
+ * Calls cancelled through `control` become `{"error":{"kind":"cancelled","message"}}`
+ * under every policy: a batch whose only failures are cancels does not reject.
  *
  * A malformed call (no `function`, a non-string `function.name` or
  * `function.arguments`) fails alone with `invalidArguments`, naming the field.
@@ -112,6 +115,10 @@ export function withParallelTools(step: ChatStep, options: ParallelToolsOptions)
       return { type: 'next', messages: [...result.messages, ...toToolMessages(pending, outcome)], invokedTools };
     } catch (error) {
       if (!ToolBatchError.isInstance(error)) throw error;
+      // Cancels are the caller's choice (`control`), not a tool's failure: the model reads them and the loop goes on.
+      if (error.failures.every((failure) => failure.kind === 'cancelled')) {
+        return { type: 'next', messages: [...result.messages, ...toToolMessages(pending, settledResultsOf(calls, error))], invokedTools };
+      }
       const gathered = [...result.messages, ...toToolMessages(pending, error.outputs)];
       throw new ToolBatchError(error.policy, error.failures, error.outputs, { messages: gathered });
     }

@@ -15,6 +15,7 @@ import type { ToolCallLogic } from '../../machines/tool-call.machine.js';
 import { actorPromise } from './actor-promise.js';
 import { answerApprovals, keepCheckpoints, loadCheckpoint, owningRun, type Approver, type HeldRun } from './durable.js';
 import type { RunStore } from './run-store.js';
+import { assertCallControl, attachCallControl, callControlTarget, type CallControl } from './call-control.js';
 
 /** Options of `runToolBatch`: the tools, the batch options, and hooks. */
 export type RunToolBatchOptions = (ToolSource | RunnerSource) &
@@ -53,6 +54,13 @@ export type RunToolBatchOptions = (ToolSource | RunnerSource) &
     onEvent?: (event: ToolBatchEmitted) => void;
     /** The actor system's clock. Default: real timers, `now()` in ms since the batch started. */
     clock?: ClockWithNow;
+    /**
+     * Cancels single calls while the batch runs: `control.cancel(id, reason?)` (see
+     * `createCallControl`). A cancelled call settles with kind `cancelled`; under `settleAll` its
+     * slot is that failure, under `joinAll` and `failFast` the batch rejects with `ToolBatchError`
+     * once every call settled, the other outputs kept. Default: none.
+     */
+    control?: CallControl;
   };
 
 /**
@@ -87,6 +95,7 @@ export const runToolBatchOptionKeys: readonly string[] = [
   'store',
   'leaseMs',
   'approve',
+  'control',
 ];
 
 const machines = new WeakMap<ToolCallLogic, typeof toolBatchMachine>();
@@ -144,24 +153,24 @@ export function runToolBatch(calls: readonly ToolCall[], options: RunToolBatchOp
   return new Promise((resolve, reject) => {
     assertToolCalls(calls);
     const { batchOptions, runTool } = checkRunToolBatchOptions(options);
-    const { signal, inspect, onEvent, clock, runId, store, leaseMs, approve } = options;
+    const { signal, inspect, onEvent, clock, runId, store, leaseMs, approve, control } = options;
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    resolve(owningRun({ store, runId, leaseMs }, (held) => runDurably(calls, { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve, held })));
+    resolve(owningRun({ store, runId, leaseMs }, (held) => runDurably(calls, { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve, control, held })));
   });
 }
 
 async function runDurably(
   calls: readonly ToolCall[],
-  options: Pick<RunToolBatchOptions, 'signal' | 'inspect' | 'onEvent' | 'clock' | 'runId' | 'store' | 'approve'> & {
+  options: Pick<RunToolBatchOptions, 'signal' | 'inspect' | 'onEvent' | 'clock' | 'runId' | 'store' | 'approve' | 'control'> & {
     batchOptions: ResolvedBatchOptions;
     runTool: ToolCallLogic;
     held: HeldRun | undefined;
   },
 ): Promise<ToolOutput[] | SettledResult[]> {
-  const { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve, held } = options;
+  const { batchOptions, runTool, signal, inspect, onEvent, clock, runId, store, approve, control, held } = options;
   const restored = held !== undefined ? await loadCheckpoint(store!, runId!, 'batch') : undefined;
   const input: ToolBatchInput = { calls, options: batchOptions, ...(runId !== undefined && { runId }) };
   const actorOptions: ActorOptions<ReturnType<typeof machineFor>> & { input: ToolBatchInput } = {
@@ -173,6 +182,7 @@ async function runDurably(
   const actor = createActor(machineFor(runTool), actorOptions);
   const checkpoints = store !== undefined && runId !== undefined ? keepCheckpoints(actor, store, runId, 'batch') : undefined;
   answerApprovals(actor, approve, actor);
+  const detach = attachCallControl(control, callControlTarget(actor, 'batch'));
   try {
     // A restored call that awaited an approval is announced again as the batch starts, and so asked again.
     const done = actorPromise(actor, { signal, onEvent, cancelEvent: { type: 'batch.cancel' } });
@@ -185,6 +195,7 @@ async function runDurably(
     await checkpoints?.flush();
     return settle(output, signal);
   } finally {
+    detach();
     checkpoints?.stop();
   }
 }
@@ -213,6 +224,7 @@ export function checkRunToolBatchOptions(options: RunToolBatchOptions): { batchO
   if (options.retry !== undefined) given.retry = options.retry;
   const batchOptions = resolveBatchOptions(given);
   assertRunHooks(options);
+  assertCallControl(options.control);
   return { batchOptions, runTool: runToolOf(options) };
 }
 

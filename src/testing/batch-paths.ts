@@ -39,6 +39,12 @@ export interface BatchPathsOptions {
    * an approval yields only once approved. Default: none.
    */
   partial?: readonly string[];
+  /**
+   * Ids of calls to cancel: `call.cancel` of each (reason `'stop'`) is explored at every step, whatever
+   * the call's state (queued, running, awaiting approval, retrying, or settled, when it changes nothing).
+   * An id that names no call explores the ignored cancel. Default: none.
+   */
+  cancelOne?: readonly string[];
 }
 
 /** One step of a path: the event, and the snapshot after it (`xstate.init` first). */
@@ -74,8 +80,8 @@ export const pathPartial = (index: number): string => `p${index}`;
 /**
  * Every complete interleaving of completions of a small batch.
  *
- * @param options - `calls`, batch `options`, the ids that `fail`, whether to explore `cancel`, and the
- *   ids that ask for an approval (`approve`, `deny`), are retried (`retry`) or stream (`partial`).
+ * @param options - `calls`, batch `options`, the ids that `fail`, whether to explore `cancel`, the
+ *   ids that ask for an approval (`approve`, `deny`), are retried (`retry`) or stream (`partial`), and the ids to `cancelOne`.
  * @returns one path per interleaving that ends the batch, each with its steps and output.
  * @example
  * ```ts
@@ -112,6 +118,7 @@ export function getBatchPaths(options: BatchPathsOptions): BatchPath[] {
       next.push(denied.has(id) ? { type: 'call.deny', id, reason: 'no' } : { type: 'call.approve', id });
     }
     for (const index of context.retrying) next.push({ type: 'call.retryDue', index });
+    for (const id of options.cancelOne ?? []) next.push({ type: 'call.cancel', id, reason: 'stop' });
     if (options.cancel) next.push({ type: 'batch.cancel' });
     return next;
   };
@@ -140,9 +147,12 @@ export function getBatchPaths(options: BatchPathsOptions): BatchPath[] {
  * running ≤ N and ≤ each per-tool limit; one child per running call, on its
  * lane; only running calls stream, while the batch runs; admission FIFO by index (within what per-tool limits allow); every
  * call settles once and a settlement never changes; failFast starts nothing
- * after the first failure; joinAll ends only when every call settled; the
- * output keeps input order; and every snapshot of the path still serialises
- * as it did when it was taken.
+ * after the first failure; joinAll ends only when every call settled; a
+ * `call.cancel` settles only its own call (nothing else settles or stops
+ * in that step), and ends the batch only by settling its last call; a call
+ * cancelled while queued never starts, and admission skips it; the output
+ * keeps input order; and every snapshot of the path still serialises as it
+ * did when it was taken.
  *
  * @param path - a path from `getBatchPaths`, or steps you recorded yourself.
  * @param batch - the `calls` and `options` the path was made with.
@@ -190,13 +200,16 @@ export function checkBatchPath(path: BatchPath, batch: Pick<BatchPathsOptions, '
     for (const index of [...context.awaiting, ...context.retrying]) {
       check(!context.lanes.includes(index), `call ${index} holds a lane while it waits`);
     }
-    // FIFO: within each limit's queue, the calls that started are a prefix of its calls in index order.
+    // FIFO: within each limit's queue, the calls that started are a prefix of its calls in index order
+    // (calls cancelled while queued left the queue without starting).
     const settled = settlementsBySlot(context.settlements, calls.length);
+    const withdrawn = new Set(context.withdrawn);
     const started = new Set<number>([...running.map(({ index }) => index), ...context.awaiting, ...context.retrying, ...context.ready]);
-    settled.forEach((s, index) => s !== undefined && started.add(index));
+    settled.forEach((s, index) => s !== undefined && !withdrawn.has(index) && started.add(index));
+    for (const index of withdrawn) check(settled[index]?.status === 'cancelled' && !admitted.has(index), `call ${index} was withdrawn but started or did not settle as cancelled`);
     const queueOf = (index: number): string => (perTool[calls[index]!.name] === undefined ? '' : calls[index]!.name);
     const queues = new Map<string, number[]>();
-    calls.forEach((_, index) => queues.set(queueOf(index), [...(queues.get(queueOf(index)) ?? []), index]));
+    calls.forEach((_, index) => !withdrawn.has(index) && queues.set(queueOf(index), [...(queues.get(queueOf(index)) ?? []), index]));
     for (const [queue, indices] of queues) {
       const prefix = indices.findIndex((index) => !started.has(index));
       const rest = prefix === -1 ? [] : indices.slice(prefix);
@@ -215,6 +228,13 @@ export function checkBatchPath(path: BatchPath, batch: Pick<BatchPathsOptions, '
       if (s.status === 'failed' && failedAt === -1) failedAt = at;
     });
     check(seen.size === context.settled, `settled count ${context.settled} ≠ ${seen.size} settlements`);
+    if (event.type === 'call.cancel') {
+      // A cancel settles its own call (as cancelled) or nothing; it ends the batch only by settling the last call.
+      const newly = [...seen.keys()].filter((index) => !settledBefore.has(index));
+      const own = calls.findIndex((call) => call.id === event.id);
+      check(newly.length === 0 || (newly.length === 1 && newly[0] === own && settled[own]!.status === 'cancelled'), `call.cancel of ${event.id} settled ${newly}`);
+      check(snapshot.status !== 'done' || seen.size === calls.length, `call.cancel of ${event.id} ended the batch before every call settled`);
+    }
     settledBefore = seen;
     if (policy === 'joinAll' && snapshot.status === 'done' && snapshot.value !== 'cancelled') {
       check(seen.size === calls.length, 'joinAll ended before every call settled');

@@ -28,7 +28,7 @@ export interface ProgressStream {
 }
 
 /** A call's status as the view shows it. */
-export type ProgressStatus = 'queued' | 'running' | 'waiting' | 'retrying' | 'done' | 'failed' | 'timed out' | 'aborted';
+export type ProgressStatus = 'queued' | 'running' | 'waiting' | 'retrying' | 'done' | 'failed' | 'timed out' | 'aborted' | 'cancelled';
 
 /** The events the view reads; every other event type is ignored. `step` is set by the agent. */
 export type ProgressEvent =
@@ -106,7 +106,7 @@ function showPartial(value: unknown): string {
 const ansi = { up: (n: number) => `\x1b[${n}A`, clearLine: '\r\x1b[2K', clearDown: '\x1b[J' };
 
 /** How the view words each outcome. */
-const statusLabel: Record<CallOutcome, ProgressStatus> = { succeeded: 'done', failed: 'failed', timedOut: 'timed out', aborted: 'aborted' };
+const statusLabel: Record<CallOutcome, ProgressStatus> = { succeeded: 'done', failed: 'failed', timedOut: 'timed out', aborted: 'aborted', cancelled: 'cancelled' };
 
 function batchHeader(event: Extract<ProgressEvent, { type: 'batch.started' }> | undefined, step: number | undefined): string {
   const parts = [step === undefined ? 'batch' : `step ${step}`];
@@ -234,7 +234,9 @@ export function createProgressView(options: ProgressViewOptions): ProgressView {
               call.status = statusLabel[callOutcome(event)];
               call.settledAt = now();
               const attempts = event.failure?.attempts === undefined ? '' : ` · ${event.failure.attempts} attempts`;
-              if (event.failure && call.status !== 'aborted') call.detail = `${event.failure.kind}: ${event.failure.message}${attempts}`;
+              // A cancel's message already says so ("the call was cancelled: why"): the view shows it alone.
+              if (event.failure && call.status === 'cancelled') call.detail = event.failure.message;
+              else if (event.failure && call.status !== 'aborted') call.detail = `${event.failure.kind}: ${event.failure.message}${attempts}`;
             },
             event,
             event.step,

@@ -76,7 +76,7 @@ export function callHistories(events: readonly ToolBatchEmitted[], end: number):
     }
   };
   for (const event of events) {
-    if (event.type === 'batch.settled' || event.type === 'call.progress') continue;
+    if (event.type === 'batch.settled' || event.type === 'call.progress' || event.type === 'call.cancelIgnored') continue;
     let history = histories.get(event.index);
     if (history === undefined) {
       history = { index: event.index, id: event.id, name: event.name, runs: [], waits: [] };

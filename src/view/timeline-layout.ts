@@ -102,6 +102,7 @@ export const timelineColors: Record<TimelineOutcome, { fill: string; text: strin
   failed: { fill: '#c53030', text: '#ffffff', legend: 'failed' },
   timedOut: { fill: '#f6ad55', text: '#1a202c', legend: 'timed out' },
   aborted: { fill: '#cbd5e0', text: '#1a202c', legend: 'aborted' },
+  cancelled: { fill: '#e2e8f0', text: '#1a202c', legend: 'cancelled' },
   retried: { fill: '#feb2b2', text: '#1a202c', legend: 'failed, retried' },
   running: { fill: '#90cdf4', text: '#1a202c', legend: 'still running' },
 };
@@ -145,7 +146,8 @@ function listText(history: CallHistory, outcome: TimelineOutcome): string {
   const lanes = [...new Set(history.runs.map((run) => run.lane))];
   const where = lanes.length === 0 ? 'no lane' : `${lanes.length === 1 ? 'lane' : 'lanes'} ${lanes.join(', ')}`;
   const spans = [...history.runs, ...history.waits];
-  const times = `${Math.round(Math.min(...spans.map((span) => span.start)))}–${Math.round(Math.max(...spans.map((span) => span.end)))} ms`;
+  // A call cancelled while it was queued never ran nor waited: it has no times.
+  const times = spans.length === 0 ? 'never started' : `${Math.round(Math.min(...spans.map((span) => span.start)))}–${Math.round(Math.max(...spans.map((span) => span.end)))} ms`;
   const said = history.settled?.failure?.kind === 'denied' ? 'denied' : timelineColors[outcome].legend;
   const parts = [history.id, history.name, where, times, said];
   if (history.runs.length > 1) parts.push(`${history.runs.length} attempts`);

@@ -78,8 +78,8 @@ export function renderTimeline(events: readonly ToolBatchEmitted[], options: Tim
     out.push(`<rect x="${legendX}" y="60" width="12" height="12" rx="2" ${swatch}/>`, `<text x="${legendX + 17}" y="70.5" font-size="11" fill="#2d3748">${text}</text>`);
     legendX += 17 + estimateTextWidth(text, 11) + 18;
   };
-  for (const outcome of ['succeeded', 'failed', 'timedOut', 'aborted', 'retried', 'running'] as const) {
-    if ((outcome === 'running' || outcome === 'retried') && !present.has(outcome)) continue;
+  for (const outcome of ['succeeded', 'failed', 'timedOut', 'aborted', 'cancelled', 'retried', 'running'] as const) {
+    if ((outcome === 'running' || outcome === 'retried' || outcome === 'cancelled') && !present.has(outcome)) continue;
     legend(`fill="${timelineColors[outcome].fill}"`, timelineColors[outcome].legend);
   }
   for (const kind of ['approval', 'backoff'] as const) if (kinds.has(kind)) legend(waitPaint(kind), timelineWaitStyles[kind].legend);
@@ -125,7 +125,7 @@ export function renderTimeline(events: readonly ToolBatchEmitted[], options: Tim
   for (const bar of layout.bars) {
     const colors = timelineColors[bar.outcome];
     // A white edge keeps back-to-back bars of one lane apart.
-    const stroke = bar.outcome === 'aborted' ? ' stroke="#718096" stroke-dasharray="3 2"' : ' stroke="#ffffff"';
+    const stroke = bar.outcome === 'aborted' || bar.outcome === 'cancelled' ? ' stroke="#718096" stroke-dasharray="3 2"' : ' stroke="#ffffff"';
     out.push(
       `<g><title>${escapeXml(bar.tooltip)}</title>`,
       `<rect x="${n(bar.x)}" y="${n(bar.y)}" width="${n(bar.width)}" height="${bar.height}" rx="3" fill="${colors.fill}"${stroke}/>`,

@@ -131,6 +131,7 @@ describe('traceToolBatch', () => {
               'xstate_parallel_tools.batch.succeeded': 3,
               'xstate_parallel_tools.batch.failed': 2,
               'xstate_parallel_tools.batch.aborted': 0,
+              'xstate_parallel_tools.batch.cancelled': 0,
             },
             children: [
               {
@@ -246,6 +247,7 @@ describe('traceToolBatch', () => {
         'xstate_parallel_tools.batch.succeeded': 0,
         'xstate_parallel_tools.batch.failed': 1,
         'xstate_parallel_tools.batch.aborted': 1,
+        'xstate_parallel_tools.batch.cancelled': 0,
         'error.type': 'ToolBatchError',
       },
     });
@@ -322,7 +324,7 @@ describe('traceAgent', () => {
     expect(agent.attributes).toEqual({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'xstate-parallel-tools', 'xstate_parallel_tools.agent.status': 'done' });
     expect(agent.children!.map((span) => span.attributes)).toEqual([
       { 'gen_ai.operation.name': 'chat', 'xstate_parallel_tools.step': 1, 'xstate_parallel_tools.model.tool_calls': 2 },
-      { 'xstate_parallel_tools.batch.size': 2, 'xstate_parallel_tools.batch.policy': 'failFast', 'xstate_parallel_tools.step': 1, 'xstate_parallel_tools.batch.status': 'succeeded', 'xstate_parallel_tools.batch.succeeded': 2, 'xstate_parallel_tools.batch.failed': 0, 'xstate_parallel_tools.batch.aborted': 0 },
+      { 'xstate_parallel_tools.batch.size': 2, 'xstate_parallel_tools.batch.policy': 'failFast', 'xstate_parallel_tools.step': 1, 'xstate_parallel_tools.batch.status': 'succeeded', 'xstate_parallel_tools.batch.succeeded': 2, 'xstate_parallel_tools.batch.failed': 0, 'xstate_parallel_tools.batch.aborted': 0, 'xstate_parallel_tools.batch.cancelled': 0 },
       { 'gen_ai.operation.name': 'chat', 'xstate_parallel_tools.step': 2, 'xstate_parallel_tools.model.tool_calls': 0 },
     ]);
   });

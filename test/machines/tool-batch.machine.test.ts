@@ -129,7 +129,7 @@ describe('toolBatchMachine', () => {
     ctl.resolve('c2');
     ctl.resolve('c3');
     await done;
-    const order = events.map((e) => (e.type === 'batch.settled' ? e.type : `${e.type}:${e.index}`));
+    const order = events.map((e) => ('index' in e ? `${e.type}:${e.index}` : e.type));
     expect(order).toEqual([
       'call.started:0',
       'call.started:1',

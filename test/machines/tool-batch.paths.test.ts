@@ -107,6 +107,20 @@ describe('toolBatchMachine paths', () => {
           const streaming = explore(streams, taken);
           paths += streaming.paths;
           violations.push(...streaming.violations);
+          // A call cancelled while it streams.
+          const cancelledStream = explore({ calls, options, partial: [`c${calls - 1}`], cancelOne: [`c${calls - 1}`] }, taken);
+          paths += cancelledStream.paths;
+          violations.push(...cancelledStream.violations);
+        }
+        // call.cancel of one call at every step: the last call (queued while N < calls), and on 2 calls
+        // also a retried call (c0) and an approval-waiting call (c1), in every state each passes through.
+        if (calls <= 3) {
+          const one = explore({ calls, options, cancelOne: [`c${calls - 1}`], fail: calls === 3 ? ['c1'] : [] }, taken);
+          const waiting = calls === 2 ? explore({ calls, options, approve: ['c1'], retry: ['c0'], cancelOne: ['c0', 'c1'] }, taken) : { paths: 0, violations: [], endings: new Set<string>() };
+          paths += one.paths + waiting.paths;
+          violations.push(...one.violations, ...waiting.violations);
+          // A cancelled call has no output: only settleAll can succeed with one.
+          expect(one.endings.has(policy === 'settleAll' ? 'succeeded' : 'failed')).toBe(true);
         }
         const cancelled = explore(
           { calls, options, cancel: true, ...(calls === 2 || calls === 3 ? { approve: ['c1'], retry: ['c0'] } : {}), ...(calls === 2 ? { partial: ['c0'] } : {}) },
@@ -132,6 +146,29 @@ describe('toolBatchMachine paths', () => {
     expect(Math.min(...failFast.map((p) => p.steps.length - 1))).toBe(1);
     const joinAll = getBatchPaths({ calls: 4, options: { concurrency: 2, policy: 'joinAll' }, fail: ['c1'] });
     expect(new Set(joinAll.map((p) => p.steps.length - 1))).toEqual(new Set([4]));
+  });
+
+  it('explores call.cancel of a call at every step: 3 calls at N=1 give the 3 orders, with c1 cancelled queued or running', () => {
+    const paths = getBatchPaths({ calls: 3, options: { concurrency: 1, policy: 'failFast' }, cancelOne: ['c1'] });
+    const orders = paths.map((p) => [p.steps.slice(1).map((s) => (s.event.type === 'call.cancel' ? 'x' : (s.event as { index: number }).index)).join(''), p.output.status]);
+    expect(orders).toEqual([
+      ['012', 'succeeded'],
+      ['0x2', 'failed'],
+      ['x02', 'failed'],
+    ]);
+  });
+
+  it('cancels a call in each of its slot states on some path: queued, running, backing off, awaiting an approval', () => {
+    const paths = getBatchPaths({ calls: 2, options: { concurrency: 1, policy: 'joinAll' }, approve: ['c1'], retry: ['c0'], cancelOne: ['c0', 'c1'] });
+    const cancelledFrom = new Set<string>();
+    for (const path of paths) {
+      path.steps.forEach(({ event }, i) => {
+        if (event.type !== 'call.cancel') return;
+        const index = Number(event.id.slice(1));
+        cancelledFrom.add(`${event.id} ${slotStatesOf(path.steps[i - 1]!.snapshot.context)[index]}`);
+      });
+    }
+    expect([paths.length, [...cancelledFrom].sort()]).toEqual([69, ['c0 queued', 'c0 retrying', 'c0 running', 'c1 awaitingApproval', 'c1 queued', 'c1 running']]);
   });
 
   it('respects per-tool limits on every interleaving', () => {
@@ -205,6 +242,13 @@ describe('toolBatchMachine paths', () => {
     const [, firstStep] = getBatchPaths({ calls: 2, options: { concurrency: 2 } })[0]!.steps;
     for (const event of [{ type: 'call.deny' as const, id: 'nobody' }, { type: 'call.approvalRequested' as const, index: 9, arguments: {} }]) {
       for (const t of toolBatchMachine.getTransitionData(firstStep!.snapshot, event)) taken.add(t);
+    }
+    // A cancel that changes nothing (an unknown id, a settled or cancelled call) leaves the state as it was,
+    // so a simple path never repeats it: take it here, where it must emit and change nothing.
+    for (const id of ['nobody', `c${settledIndex}`]) {
+      const [ignore] = toolBatchMachine.getTransitionData(afterFirst!.snapshot, { type: 'call.cancel', id });
+      expect([ignore!.target, ignore!.actions.map((action) => (action as { type?: string }).type ?? action)]).toEqual([undefined, ['announceIgnoredCancel']]);
+      taken.add(ignore!);
     }
     const missing = branches.filter((b) => !taken.has(b.transition)).map((b) => b.label);
     console.log(`transition coverage: ${branches.length - missing.length}/${branches.length} branches over ${configurations.length} configurations, ${totalPaths} complete paths`);

@@ -82,7 +82,7 @@ describe('toolBatchMachine as a value', () => {
     ctl.resolve('c2');
     await toPromise(actor);
     const received = actor.getSnapshot().context.received.filter((e) => e.type.startsWith('call.') || e.type === 'batch.settled');
-    expect(received.map((e) => `${e.type} ${'index' in e ? e.index : e.status} @${e.at}`)).toEqual([
+    expect(received.map((e) => `${e.type} ${'index' in e ? e.index : 'status' in e ? e.status : e.why} @${e.at}`)).toEqual([
       'call.started 0 @0',
       'call.started 1 @0',
       'call.settled 1 @5',

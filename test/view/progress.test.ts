@@ -67,6 +67,29 @@ describe('createProgressView', () => {
     );
   });
 
+  it('shows a cancelled call with its reason, whether it ran or was still queued', () => {
+    const stream = fakeStream(false);
+    const clock = manualClock();
+    const view = createProgressView({ stream, now: clock.now });
+    const cancelled = (id: string) => ({ kind: 'cancelled', message: `the call was cancelled: ${id === 'call_1' ? 'too slow' : 'not needed'}` });
+    const events: Array<[number, ProgressEvent]> = [
+      [0, { type: 'batch.started', calls: [{ id: 'call_1', name: 'search' }, { id: 'call_2', name: 'search' }], options: { concurrency: 1 } }],
+      [0, { type: 'call.started', index: 0, id: 'call_1', name: 'search' }],
+      [5, { type: 'call.settled', index: 1, id: 'call_2', name: 'search', status: 'cancelled', failure: cancelled('call_2') }],
+      [40, { type: 'call.settled', index: 0, id: 'call_1', name: 'search', status: 'cancelled', failure: cancelled('call_1') }],
+    ];
+    for (const [at, event] of events) {
+      clock.set(at);
+      view.handle(event);
+    }
+    expect(stream.chunks.join('').split('\n').slice(3)).toEqual([
+      '  running    call_1  search      0 ms',
+      '  cancelled  call_2  search            the call was cancelled: not needed',
+      '  cancelled  call_1  search     40 ms  the call was cancelled: too slow',
+      '',
+    ]);
+  });
+
   it('redraws the batch in place on a TTY, with cursor up and clear line', () => {
     const stream = fakeStream(true);
     const clock = manualClock();

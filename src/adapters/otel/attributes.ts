@@ -48,6 +48,7 @@ export const keys = {
   succeeded: 'xstate_parallel_tools.batch.succeeded',
   failed: 'xstate_parallel_tools.batch.failed',
   aborted: 'xstate_parallel_tools.batch.aborted',
+  cancelled: 'xstate_parallel_tools.batch.cancelled',
   step: 'xstate_parallel_tools.step',
   runId: 'xstate_parallel_tools.run.id',
   agentStatus: 'xstate_parallel_tools.agent.status',

@@ -35,6 +35,7 @@ interface Tally {
   succeeded: number;
   failed: number;
   aborted: number;
+  cancelled: number;
 }
 
 /**
@@ -57,7 +58,7 @@ export class CallSpans {
 
   /** Takes `span`, a child of `parent`, as the batch's span. */
   adopt(span: Span, parent: Context): void {
-    this.batch = { span, context: trace.setSpan(parent, span), tally: { succeeded: 0, failed: 0, aborted: 0 } };
+    this.batch = { span, context: trace.setSpan(parent, span), tally: { succeeded: 0, failed: 0, aborted: 0, cancelled: 0 } };
   }
 
   /** Opens the batch's span (when none is open), with `attributes`. */
@@ -68,7 +69,7 @@ export class CallSpans {
     }
     const parent = this.parent();
     const span = this.tracer.startSpan(spanNames.batch, { kind: SpanKind.INTERNAL, attributes }, parent);
-    this.batch = { span, context: trace.setSpan(parent, span), tally: { succeeded: 0, failed: 0, aborted: 0 } };
+    this.batch = { span, context: trace.setSpan(parent, span), tally: { succeeded: 0, failed: 0, aborted: 0, cancelled: 0 } };
   }
 
   /** Ends the batch's span, when open, with the error that ended the run if any. */
@@ -174,7 +175,7 @@ export class CallSpans {
         if (open === undefined) return;
         this.calls.delete(event.index);
         if (open.approval !== undefined) {
-          open.approval.setAttribute(keys.decision, 'denied');
+          open.approval.setAttribute(keys.decision, event.status === 'cancelled' ? 'cancelled' : 'denied');
           open.approval.end();
         }
         open.span.setAttribute(keys.callStatus, event.status);
@@ -189,11 +190,11 @@ export class CallSpans {
       case 'batch.settled': {
         const batch = this.batch;
         if (batch === undefined) return;
-        const { succeeded, failed, aborted } = batch.tally;
-        batch.span.setAttributes({ [keys.batchStatus]: event.status, [keys.succeeded]: succeeded, [keys.failed]: failed, [keys.aborted]: aborted });
+        const { succeeded, failed, aborted, cancelled } = batch.tally;
+        batch.span.setAttributes({ [keys.batchStatus]: event.status, [keys.succeeded]: succeeded, [keys.failed]: failed, [keys.aborted]: aborted, [keys.cancelled]: cancelled });
         if (event.status !== 'succeeded') {
           batch.span.setAttribute(keys.errorType, event.status === 'failed' ? 'ToolBatchError' : 'cancelled');
-          batch.span.setStatus({ code: SpanStatusCode.ERROR, message: event.status === 'failed' ? `${failed} of ${succeeded + failed + aborted} settled calls failed` : 'the batch was cancelled' });
+          batch.span.setStatus({ code: SpanStatusCode.ERROR, message: event.status === 'failed' ? `${failed} of ${succeeded + failed + aborted + cancelled} settled calls failed` : 'the batch was cancelled' });
         }
         this.started.clear();
         this.endBatch();
