@@ -186,6 +186,31 @@ describe('streaming tools', () => {
     expect(failing.closed).toEqual(['a', 'b']);
   });
 
+  it('returns the generator of a call cancelled with call.cancel while it streams; its sibling streams on', async () => {
+    const clock = new SimulatedClock();
+    const ctl = createControlledTool({ stream: true });
+    const machine = toolBatchMachine.provide({ actors: { runTool: createToolRouter([ctl.tool]).runTool } });
+    const actor = createActor(machine, { input: { calls, options: { concurrency: 2, policy: 'settleAll' } }, clock }).start();
+    await flush();
+    ctl.partial('a', 'a1');
+    ctl.partial('b', 'b1');
+    await flush();
+    actor.send({ type: 'call.cancel', id: 'a', reason: 'enough' });
+    ctl.partial('a', 'late');
+    await flush();
+    expect(ctl.closed).toEqual(['a']);
+    ctl.partial('b', 'b2');
+    await flush();
+    ctl.resolve('b', 'B');
+    expect(await toPromise(actor)).toEqual({
+      status: 'succeeded',
+      results: [
+        { ok: false, failure: { index: 0, id: 'a', name: 'ctl', kind: 'cancelled', message: 'the call was cancelled: enough', error: undefined } },
+        { ok: true, output: { id: 'b', result: 'B' } },
+      ],
+    });
+  });
+
   it('streams from an async iterable that a promise gives, and fails a broken iterator with kind error', async () => {
     const iterable = { async *[Symbol.asyncIterator]() { yield 'x'; return 'done'; } };
     const broken = { [Symbol.asyncIterator]: () => ({ next: () => { throw new Error('next broke'); } }) };
