@@ -120,8 +120,7 @@ const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
  * Every key a tool definition may have, in one place: `defineTool` (and so
- * `createToolRouter`) rejects any other, naming the closest. `needsApproval`
- * and `retry` are being added; they are listed so that they are not reported unknown.
+ * `createToolRouter`) rejects any other, naming the closest.
  */
 export const toolDefinitionKeys: readonly string[] = ['name', 'description', 'parameters', 'execute', 'timeoutMs', 'needsApproval', 'retry'];
 
