@@ -9,27 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { withParallelToolSet } from 'xstate-parallel-tools/ai-sdk';
 import type { ToolBatchEmitted } from 'xstate-parallel-tools';
-import { usage } from './ai-sdk/sdk-under-test.js';
+import { streamedStep } from './ai-sdk/sdk-under-test.js';
 
 function model(): InstanceType<typeof v7test.MockLanguageModelV3> {
   let calls = 0;
   return new v7test.MockLanguageModelV3({
     doStream: async () => {
       calls++;
-      const chunks: unknown[] =
-        calls === 1
-          ? [
-              { type: 'stream-start', warnings: [] },
-              ...['a', 'b'].map((key) => ({ type: 'tool-call', toolCallId: key, toolName: 'count', input: JSON.stringify({ upTo: key === 'a' ? 2 : 1 }) })),
-              { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage },
-            ]
-          : [
-              { type: 'stream-start', warnings: [] },
-              { type: 'text-start', id: 't' },
-              { type: 'text-delta', id: 't', delta: 'done' },
-              { type: 'text-end', id: 't' },
-              { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
-            ];
+      const chunks = streamedStep(calls, ['a', 'b'].map((key) => ({ id: key, toolName: 'count', input: { upTo: key === 'a' ? 2 : 1 } })));
       return { stream: v7test.simulateReadableStream({ chunks }) } as never;
     },
   });

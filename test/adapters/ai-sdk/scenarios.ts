@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineTool, ToolCallError } from 'xstate-parallel-tools';
 import { runAiSdkToolCalls, toAiSdkTools, withParallelToolSet } from 'xstate-parallel-tools/ai-sdk';
 import { createGates, type Gates } from './gates.js';
-import { scriptedModel, toolErrorsOf, toolResultsInPrompt, usage, type SdkUnderTest } from './sdk-under-test.js';
+import { scriptedModel, streamedStep, toolErrorsOf, toolResultsInPrompt, usage, type SdkUnderTest } from './sdk-under-test.js';
 
 /** An AI SDK tool whose body waits at a gate; `fail` ids throw when released. */
 function gatedTool(gates: Gates, name: string) {
@@ -189,20 +189,7 @@ export async function streamTextOneBatch(sdk: SdkUnderTest) {
   const model = new sdk.MockLanguageModel({
     doStream: async ({ prompt }) => {
       prompts.push(prompt);
-      const chunks =
-        prompts.length === 1
-          ? [
-              { type: 'stream-start', warnings: [] },
-              ...['a', 'b', 'c'].map((key) => ({ type: 'tool-call', toolCallId: key, toolName: 'lookup', input: JSON.stringify({ key }) })),
-              { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage },
-            ]
-          : [
-              { type: 'stream-start', warnings: [] },
-              { type: 'text-start', id: 't' },
-              { type: 'text-delta', id: 't', delta: 'done' },
-              { type: 'text-end', id: 't' },
-              { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
-            ];
+      const chunks = streamedStep(prompts.length, ['a', 'b', 'c'].map((key) => ({ id: key, toolName: 'lookup', input: { key } })));
       return { stream: sdk.simulateReadableStream({ chunks }) };
     },
   });

@@ -42,6 +42,27 @@ export const usage = {
 };
 
 /**
+ * The stream parts of one streamed step: on the first step, these tool calls
+ * (each input sent as JSON); on any later step, the answer "done".
+ */
+export function streamedStep(step: number, calls: ReadonlyArray<{ id: string; toolName: string; input: unknown }>): unknown[] {
+  if (step === 1) {
+    return [
+      { type: 'stream-start', warnings: [] },
+      ...calls.map(({ id, toolName, input }) => ({ type: 'tool-call', toolCallId: id, toolName, input: JSON.stringify(input) })),
+      { type: 'finish', finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage },
+    ];
+  }
+  return [
+    { type: 'stream-start', warnings: [] },
+    { type: 'text-start', id: 't' },
+    { type: 'text-delta', id: 't', delta: 'done' },
+    { type: 'text-end', id: 't' },
+    { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' }, usage },
+  ];
+}
+
+/**
  * A model that answers each request with the next scripted step and keeps
  * every prompt it was sent.
  */
